@@ -1,0 +1,55 @@
+// Darkroom's one error type: a stable machine-readable code, a message a user can act on,
+// and the HTTP status for that code, chosen here and nowhere else.
+
+export const ERROR_STATUS = {
+  invalid_parameter: 400,
+  invalid_image: 400,
+  image_too_large: 413,
+  model_not_found: 404,
+  model_invalid: 422,
+  model_exists: 409,
+  unsupported_operation: 422,
+  download_failed: 502,
+  checksum_mismatch: 502,
+  cancelled: 499,
+  internal: 500,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+const MARKER = Symbol.for('darkroom.error');
+
+export class DarkroomError extends Error {
+  readonly [MARKER] = true;
+  override readonly name = 'DarkroomError';
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+
+  get status(): number {
+    return ERROR_STATUS[this.code];
+  }
+
+  /** True for Darkroom errors from any copy of this module (workers, bundles). */
+  static isInstance(value: unknown): value is DarkroomError {
+    return typeof value === 'object' && value !== null && MARKER in value;
+  }
+}
+
+export function invalidParameter(message: string): DarkroomError {
+  return new DarkroomError('invalid_parameter', message);
+}
+
+/** The error an aborted operation ends with, whatever the abort reason was. */
+export function cancelled(): DarkroomError {
+  return new DarkroomError('cancelled', 'The job was cancelled.');
+}
+
+export function throwIfCancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw cancelled();
+}
