@@ -104,8 +104,10 @@ class Upsample(nn.Module):
         super().__init__()
         self.conv = nn.Conv2d(cin, cout, 3, padding=1)
 
-    def forward(self, x):
-        return self.conv(F.interpolate(x, scale_factor=2.0, mode="nearest"))
+    def forward(self, x, size=None):
+        if size is None:
+            return self.conv(F.interpolate(x, scale_factor=2.0, mode="nearest"))
+        return self.conv(F.interpolate(x, size=size, mode="nearest"))
 
 
 class Encoder(nn.Module):
@@ -239,5 +241,6 @@ class UNet(nn.Module):
         for i, (res, attn) in enumerate(self.up):
             x = attn(res(torch.cat([x, skips.pop()], dim=1), emb), encoder_hidden_states)
             if i < len(self.upsamplers):
-                x = self.upsamplers[i](x)
+                # Upsample to the skip's size, so latents of any size (odd ones too) work.
+                x = self.upsamplers[i](x, skips[-1].shape[-2:])
         return self.conv_out(F.silu(self.norm_out(x)))

@@ -80,8 +80,8 @@ def sample(unet, cond, uncond, latents, sampler, guidance: float):
     context = torch.cat([uncond, cond])
     for i, t in enumerate(sampler.timesteps):
         model_in = sampler.scale(torch.cat([x, x]), i)
-        timestep = torch.full((model_in.shape[0],), int(t), dtype=torch.int64)
-        eps_uncond, eps_cond = unet(model_in, timestep, context).chunk(2)
+        # The exported UNet takes the timestep as a float scalar, as Optimum exports do.
+        eps_uncond, eps_cond = unet(model_in, torch.tensor(float(t)), context).chunk(2)
         eps = eps_uncond + guidance * (eps_cond - eps_uncond)
         x = sampler.step(eps, i, x)
     return x

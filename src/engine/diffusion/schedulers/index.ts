@@ -7,8 +7,9 @@ import { EulerAncestralScheduler, EulerScheduler } from './euler.js';
 import { LcmScheduler } from './lcm.js';
 import type { Scheduler, SchedulerConfig } from './scheduler.js';
 
-export const SCHEDULER_NAMES = ['euler', 'euler-a', 'ddim', 'lcm', 'dpmpp-2m', 'dpmpp-2m-karras'] as const;
-export type SchedulerName = (typeof SCHEDULER_NAMES)[number];
+import type { SchedulerName } from '../../../domain/job.js';
+
+export type { SchedulerName } from '../../../domain/job.js';
 
 export interface SchedulerOptions {
   /** img2img strength; only LCM shortens its own schedule with it (others are cut by the pipeline). */

@@ -101,7 +101,7 @@ describe.each(deterministic.map((t) => [`${t.scheduler} ${t.prediction_type} ${t
     it('matches diffusers at every step', () => {
       const scheduler = createScheduler(t.scheduler, config(t.spacing, t.prediction_type), t.steps);
       expect(scheduler.timesteps).toEqual(t.timesteps);
-      let x = Float32Array.from(t.initial_sample);
+      let x: Float32Array = Float32Array.from(t.initial_sample);
       expectClose(Float32Array.from({ length: 8 }, (_, j) => Math.sin(0.7 * j + 0.1) * scheduler.initNoiseSigma), t.initial_sample, 1e-6);
       scheduler.timesteps.forEach((timestep, i) => {
         const detail = t.steps_detail[i]!;

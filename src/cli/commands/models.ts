@@ -1,0 +1,63 @@
+// `darkroom models list | pull <hub-repo> | rm <name>`.
+
+import { Command } from 'commander';
+import type { App } from '../../app.js';
+import { pullModel } from '../../models/pull.js';
+import type { CliIo } from '../io.js';
+import { progressBar } from '../progress.js';
+
+function size(bytes: number): string {
+  return bytes >= 1e9 ? `${(bytes / 1e9).toFixed(2)} GB` : `${(bytes / 1e6).toFixed(1)} MB`;
+}
+
+export function modelsCommand(app: () => App, io: CliIo): Command {
+  const models = new Command('models').description('list, pull and remove models');
+  models
+    .command('list')
+    .description('installed models')
+    .option('--json', 'print JSON instead of a table')
+    .action(async (options: { json?: boolean }) => {
+      const entries = await app().catalog.list();
+      if (options.json) {
+        io.stdout.write(`${JSON.stringify(entries.map(({ name, source, sizeBytes, path }) => ({ name, source, sizeBytes, path })), null, 2)}\n`);
+        return;
+      }
+      const rows = entries.map((m) => [m.name, m.source, size(m.sizeBytes), m.path]);
+      const widths = [0, 1, 2].map((i) => Math.max(...[['NAME', 'SOURCE', 'SIZE'][i]!.length, ...rows.map((r) => r[i]!.length)]));
+      const line = (cells: string[]) => cells.map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : c)).join('  ');
+      io.stdout.write(`${[line(['NAME', 'SOURCE', 'SIZE', 'PATH']), ...rows.map(line)].join('\n')}\n`);
+    });
+  models
+    .command('pull')
+    .description('download an ONNX Stable Diffusion export from the Hugging Face hub (HF_ENDPOINT)')
+    .argument('<hub-repo>', 'owner/name, e.g. onnx-community/stable-diffusion-v1-5-ONNX')
+    .option('--revision <rev>', 'branch, tag or commit', 'main')
+    .action(async (repo: string, options: { revision: string }) => {
+      const { config } = app();
+      const bar = progressBar(io, 'bytes');
+      try {
+        const { path } = await pullModel({
+          repo,
+          revision: options.revision,
+          modelsDir: config.modelsDir,
+          hubUrl: config.hfEndpoint,
+          ...(io.env.HF_TOKEN ? { accessToken: io.env.HF_TOKEN } : {}),
+          onProgress: (p) => bar.update(p.doneBytes, p.totalBytes, p.file),
+        });
+        bar.stop();
+        io.stdout.write(`${path}\n`);
+      } finally {
+        bar.stop();
+      }
+    });
+  models
+    .command('rm')
+    .description('delete a pulled model')
+    .argument('<name>', 'as "darkroom models list" shows it')
+    .action(async (name: string) => {
+      const removed = await app().catalog.remove(name);
+      await app().sessions.close(removed.path);
+      io.stdout.write(`removed ${removed.name}\n`);
+    });
+  return models;
+}

@@ -1,0 +1,48 @@
+// The `darkroom` command. `run` takes its streams and environment as arguments and
+// returns the exit code, so tests run it in-process; bin/darkroom.js wires it to the
+// real process. Errors end as one line on stderr and a non-zero exit, never a stack.
+
+import { Command, CommanderError } from 'commander';
+import { createApp, type App } from '../app.js';
+import { loadConfig } from '../config.js';
+import { DarkroomError } from '../domain/errors.js';
+import { editCommand, generateCommand } from './commands/generation.js';
+import { modelsCommand } from './commands/models.js';
+import type { CliIo } from './io.js';
+
+export const EXIT_USAGE = 2;
+
+export async function run(argv: string[], io: CliIo): Promise<number> {
+  let app: App | undefined;
+  const getApp = () => (app ??= createApp(loadConfig(io.env, io.cwd)));
+  const program = new Command('darkroom')
+    .description('Darkroom: a private, self-hosted AI image studio')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+      outputError: () => {},
+    });
+  program.addCommand(generateCommand(getApp, io));
+  program.addCommand(editCommand(getApp, io));
+  program.addCommand(modelsCommand(getApp, io));
+  for (const command of program.commands) command.exitOverride().configureOutput({ outputError: () => {} });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.exitCode === 0) return 0;
+      io.stderr.write(`darkroom: ${error.message.replace(/^error: /, '')}\n`);
+      return EXIT_USAGE;
+    }
+    if (DarkroomError.isInstance(error)) {
+      io.stderr.write(`darkroom: ${error.message}\n`);
+      return 1;
+    }
+    io.stderr.write(`darkroom: unexpected error: ${(error as Error).message ?? String(error)}\n`);
+    return 1;
+  } finally {
+    await app?.close();
+  }
+}

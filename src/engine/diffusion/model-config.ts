@@ -1,0 +1,89 @@
+// Reads a diffusion model folder in the Hugging Face / Optimum ONNX layout into the
+// numbers the pipeline needs. Values come from the model's own configs; where an older
+// export (diffusers' conversion script) has no config, they come from the graph, and only
+// then from Stable Diffusion 1.x's published values, which such exports always are.
+
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DarkroomError } from '../../domain/errors.js';
+import { parseSchedulerConfig, type SchedulerConfig } from './schedulers/index.js';
+
+export interface DiffusionModelConfig {
+  root: string;
+  files: {
+    textEncoder: string;
+    unet: string;
+    vaeDecoder: string;
+    /** Absent in text-to-image-only exports; img2img and inpainting then say so. */
+    vaeEncoder: string | undefined;
+    tokenizer: string;
+  };
+  scheduler: SchedulerConfig;
+  /** Latents are multiplied by this after encoding and divided before decoding. */
+  scalingFactor: number;
+  latentChannels: number;
+  /** Pixels per latent cell along each side (8 for SD, 4 for darkroom-tiny). */
+  vaeScaleFactor: number;
+  /** UNet input channels: latentChannels, or 2 * latentChannels + 1 for inpainting UNets. */
+  unetInChannels: number;
+  /** The image side the model was trained at. */
+  defaultSize: number;
+  /** LCM UNets take a guidance embedding of this width (`timestep_cond`). */
+  timeCondProjDim: number | undefined;
+}
+
+async function readJson(path: string): Promise<Record<string, unknown> | undefined> {
+  if (!existsSync(path)) return undefined;
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+  } catch (error) {
+    throw new DarkroomError('model_invalid', `${path} is not valid JSON`, { cause: error });
+  }
+}
+
+function numberOr(value: unknown, fallback: number): number {
+  return typeof value === 'number' && Number.isFinite(value) ? value : fallback;
+}
+
+export async function readModelConfig(root: string): Promise<DiffusionModelConfig> {
+  const index = await readJson(join(root, 'model_index.json'));
+  if (!index) {
+    throw new DarkroomError('model_invalid', `${root} is not a diffusion model folder: model_index.json is missing`);
+  }
+  const files = {
+    textEncoder: join(root, 'text_encoder', 'model.onnx'),
+    unet: join(root, 'unet', 'model.onnx'),
+    vaeDecoder: join(root, 'vae_decoder', 'model.onnx'),
+    vaeEncoder: existsSync(join(root, 'vae_encoder', 'model.onnx')) ? join(root, 'vae_encoder', 'model.onnx') : undefined,
+    tokenizer: join(root, 'tokenizer'),
+  };
+  for (const required of [files.textEncoder, files.unet, files.vaeDecoder, join(files.tokenizer, 'vocab.json'), join(files.tokenizer, 'merges.txt')]) {
+    if (!existsSync(required)) {
+      throw new DarkroomError('model_invalid', `The model in ${root} is incomplete: ${required} is missing`);
+    }
+  }
+  const schedulerJson = (await readJson(join(root, 'scheduler', 'scheduler_config.json'))) ?? {};
+  let scheduler: SchedulerConfig;
+  try {
+    scheduler = parseSchedulerConfig(schedulerJson);
+  } catch (error) {
+    throw new DarkroomError('model_invalid', `${root}/scheduler/scheduler_config.json: ${(error as Error).message}`);
+  }
+  const vae = (await readJson(join(root, 'vae_decoder', 'config.json'))) ?? (await readJson(join(root, 'vae', 'config.json'))) ?? {};
+  const unet = (await readJson(join(root, 'unet', 'config.json'))) ?? {};
+  const blocks = Array.isArray(vae.block_out_channels) ? vae.block_out_channels.length : 4;
+  const vaeScaleFactor = 2 ** (blocks - 1);
+  const latentChannels = numberOr(vae.latent_channels, 4);
+  return {
+    root,
+    files,
+    scheduler,
+    scalingFactor: numberOr(vae.scaling_factor, 0.18215),
+    latentChannels,
+    vaeScaleFactor,
+    unetInChannels: numberOr(unet.in_channels, latentChannels),
+    defaultSize: numberOr(unet.sample_size, 64) * vaeScaleFactor,
+    timeCondProjDim: typeof unet.time_cond_proj_dim === 'number' ? unet.time_cond_proj_dim : undefined,
+  };
+}

@@ -1,0 +1,180 @@
+// The pipeline on the built-in model: parity with the PyTorch reference that trained it,
+// determinism, image-to-image and inpainting behaviour, and errors for bad requests.
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FIXTURES, openTiny } from '../../../test/helpers/tiny.js';
+import type { Mask, RgbImage } from '../../domain/image.js';
+import type { SchedulerName } from '../../domain/job.js';
+import type { SessionPool } from './onnx-session.js';
+import type { DiffusionPipeline, GenerateRequest } from './pipeline.js';
+
+interface ReferenceCase {
+  sampler: SchedulerName;
+  prompt: string;
+  negative: string;
+  steps: number;
+  guidance: number;
+  initial_latents: number[];
+  final_latents: number[];
+  image_rgb: number[];
+}
+const reference = JSON.parse(readFileSync(join(FIXTURES, 'tiny-reference.json'), 'utf8')) as { cases: ReferenceCase[] };
+
+let pipeline: DiffusionPipeline;
+let sessions: SessionPool;
+beforeAll(async () => {
+  ({ pipeline, sessions } = await openTiny());
+});
+afterAll(() => sessions.close());
+
+const base: GenerateRequest = {
+  prompt: 'a red circle on a blue background',
+  negativePrompt: '',
+  width: 64,
+  height: 64,
+  steps: 12,
+  guidance: 7.5,
+  scheduler: 'euler',
+  seed: 7,
+  count: 1,
+};
+
+function meanAbsDiff(a: RgbImage, b: RgbImage, where: (p: number) => boolean = () => true): number {
+  let sum = 0;
+  let n = 0;
+  for (let p = 0; p < a.width * a.height; p++) {
+    if (!where(p)) continue;
+    for (let c = 0; c < 3; c++) sum += Math.abs(a.data[p * 3 + c]! - b.data[p * 3 + c]!);
+    n += 3;
+  }
+  return sum / n;
+}
+
+describe('parity with PyTorch', () => {
+  // Tolerance: final latents within 1e-3 (max abs) of the PyTorch sampler, pixels within 2/255.
+  it.each(reference.cases.map((c) => [c.sampler, c] as const))('%s with guidance matches the reference', async (_, c) => {
+    const result = await pipeline.generate({
+      ...base,
+      prompt: c.prompt,
+      negativePrompt: c.negative,
+      steps: c.steps,
+      guidance: c.guidance,
+      scheduler: c.sampler,
+      latents: Float32Array.from(c.initial_latents),
+    });
+    const diff = Math.max(...c.final_latents.map((v, i) => Math.abs(v - result.latents[i]!)));
+    expect(diff).toBeLessThanOrEqual(1e-3);
+    const pixels = result.images[0]!.image.data;
+    const worst = Math.max(...c.image_rgb.map((v, i) => Math.abs(v - pixels[i]!)));
+    expect(worst).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('seeds', () => {
+  it('gives identical pixels for one seed, different ones for another', async () => {
+    const a = await pipeline.generate(base);
+    const b = await pipeline.generate(base);
+    const c = await pipeline.generate({ ...base, seed: 8 });
+    expect(Buffer.from(a.images[0]!.image.data).equals(Buffer.from(b.images[0]!.image.data))).toBe(true);
+    expect(meanAbsDiff(a.images[0]!.image, c.images[0]!.image)).toBeGreaterThan(1);
+  });
+
+  it('makes image k of a batch the same as a single image with seed + k', async () => {
+    const batch = await pipeline.generate({ ...base, count: 3, scheduler: 'euler-a' });
+    const third = await pipeline.generate({ ...base, seed: base.seed + 2, scheduler: 'euler-a' });
+    expect(batch.images.map((i) => i.seed)).toEqual([7, 8, 9]);
+    expect(meanAbsDiff(batch.images[2]!.image, third.images[0]!.image)).toBeLessThan(0.5);
+  });
+});
+
+describe('every sampler', () => {
+  it.each(['euler', 'euler-a', 'ddim', 'dpmpp-2m', 'dpmpp-2m-karras', 'lcm'] as const)('%s draws the prompt', async (scheduler) => {
+    const { images } = await pipeline.generate({ ...base, scheduler, steps: scheduler === 'lcm' ? 8 : 20 });
+    const image = images[0]!.image;
+    const centre = image.data.subarray((32 * 64 + 32) * 3, (32 * 64 + 32) * 3 + 3);
+    expect(centre[0]).toBeGreaterThan(centre[2]!);
+  });
+});
+
+describe('image to image', () => {
+  let source: RgbImage;
+  beforeAll(async () => {
+    source = (await pipeline.generate({ ...base, prompt: 'a large yellow square on a purple background', steps: 20 })).images[0]!.image;
+  });
+
+  it('keeps the layout at low strength and changes it at high strength', async () => {
+    const prompt = 'a small white triangle on the left, green background';
+    const low = (await pipeline.generate({ ...base, prompt, image: source, strength: 0.2, steps: 20 })).images[0]!.image;
+    const high = (await pipeline.generate({ ...base, prompt, image: source, strength: 0.95, steps: 20 })).images[0]!.image;
+    const lowDiff = meanAbsDiff(low, source);
+    const highDiff = meanAbsDiff(high, source);
+    expect(lowDiff).toBeLessThan(20);
+    expect(highDiff).toBeGreaterThan(3 * lowDiff);
+  });
+
+  it('returns the image itself (through the VAE) at strength 0', async () => {
+    const same = (await pipeline.generate({ ...base, image: source, strength: 0 })).images[0]!.image;
+    expect(meanAbsDiff(same, source)).toBeLessThan(8);
+  });
+
+  it('repaints the masked region and keeps the rest', async () => {
+    const data = new Float32Array(64 * 64);
+    for (let y = 16; y < 48; y++) for (let x = 16; x < 48; x++) data[y * 64 + x] = 1;
+    const mask: Mask = { width: 64, height: 64, data };
+    const result = (
+      await pipeline.generate({ ...base, prompt: 'a red circle on a purple background', image: source, mask, strength: 1, steps: 20 })
+    ).images[0]!.image;
+    const inside = (p: number) => data[p] === 1;
+    expect(meanAbsDiff(result, source, inside)).toBeGreaterThan(30);
+    expect(meanAbsDiff(result, source, (p) => !inside(p))).toBeLessThan(1);
+  });
+});
+
+describe('bad requests', () => {
+  it.each([
+    [{ width: 66 }, /multiple of 4/],
+    [{ height: 0 }, /multiple of 4/],
+    [{ steps: 0 }, /steps/],
+    [{ strength: 1.5 }, /strength/],
+    [{ strength: -0.1 }, /strength/],
+    [{ count: 0 }, /count/],
+  ] as const)('rejects %o', async (change, message) => {
+    await expect(pipeline.generate({ ...base, ...change })).rejects.toMatchObject({ code: 'invalid_parameter', message: expect.stringMatching(message) });
+  });
+
+  it('stops between steps when cancelled', async () => {
+    const controller = new AbortController();
+    let steps = 0;
+    await expect(
+      pipeline.generate(
+        { ...base, steps: 30 },
+        {
+          signal: controller.signal,
+          onStep: () => {
+            steps++;
+            if (steps === 3) controller.abort();
+          },
+        },
+      ),
+    ).rejects.toMatchObject({ code: 'cancelled' });
+    expect(steps).toBe(3);
+  });
+
+  it('reports every step with a decodable preview', async () => {
+    const seen: [number, number][] = [];
+    let preview: Promise<RgbImage> | undefined;
+    await pipeline.generate(
+      { ...base, steps: 5 },
+      {
+        onStep: (p) => {
+          seen.push([p.step, p.total]);
+          if (p.step === 5) preview = p.preview();
+        },
+      },
+    );
+    expect(seen).toEqual([1, 2, 3, 4, 5].map((step) => [step, 5]));
+    expect((await preview!).width).toBe(64);
+  });
+});

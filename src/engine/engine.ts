@@ -1,0 +1,39 @@
+// The contract between the job layer and whatever produces images: a local ONNX pipeline,
+// an image tool, or a remote service. The edge resolves uploads to pixels before a job
+// reaches an engine; an engine reports progress and stops when its signal aborts.
+
+import type { Mask, RgbImage } from '../domain/image.js';
+import type { JobSpec, Operation } from '../domain/job.js';
+import type { ModelEntry } from '../models/catalog.js';
+
+export interface EngineJob {
+  spec: JobSpec;
+  /** img2img and inpaint: the starting image (any size; the engine fits it). */
+  image?: RgbImage;
+  /** inpaint: 1 repaints, 0 keeps. */
+  mask?: Mask;
+}
+
+export interface Progress {
+  step: number;
+  total: number;
+  /** Renders the current estimate; costs real work, so callers ask only when showing it. */
+  preview?: () => Promise<RgbImage>;
+}
+
+export interface RunContext {
+  signal: AbortSignal;
+  progress(progress: Progress): void;
+}
+
+export interface EngineResult {
+  images: { seed: number; image: RgbImage }[];
+  /** What was adjusted rather than refused (a size rounded to the model's grid, say). */
+  warnings: string[];
+}
+
+export interface Engine {
+  readonly id: string;
+  supports(operation: Operation, model: ModelEntry): boolean;
+  run(job: EngineJob, context: RunContext): Promise<EngineResult>;
+}

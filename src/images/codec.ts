@@ -1,0 +1,90 @@
+// Decoding and encoding images with sharp, at the edge: uploads and files become 8-bit
+// RGB pixels (auto-rotated, alpha flattened) within a pixel limit, masks become 0..1
+// weights, and results become PNG with no metadata unless a caller adds some.
+
+import sharp from 'sharp';
+import { DarkroomError } from '../domain/errors.js';
+import type { Mask, RgbImage } from '../domain/image.js';
+
+/** Larger inputs are refused before decoding (a decompression bomb claims far more). */
+export const DEFAULT_MAX_INPUT_PIXELS = 40_000_000;
+
+export interface DecodeOptions {
+  maxPixels?: number;
+}
+
+function unreadable(error: unknown): DarkroomError {
+  const reason = (error as Error).message ?? String(error);
+  if (/pixel limit/i.test(reason)) {
+    return new DarkroomError('image_too_large', 'The image has more pixels than allowed');
+  }
+  return new DarkroomError('invalid_image', `The image could not be read: ${reason}`, { cause: error });
+}
+
+function open(input: Buffer, options: DecodeOptions) {
+  return sharp(input, { limitInputPixels: options.maxPixels ?? DEFAULT_MAX_INPUT_PIXELS, failOn: 'error' });
+}
+
+/** Any image sharp reads -> RGB pixels, EXIF orientation applied, transparency on white. */
+export async function decodeImage(input: Buffer, options: DecodeOptions = {}): Promise<RgbImage> {
+  try {
+    const { data, info } = await open(input, options)
+      .rotate()
+      .flatten({ background: '#ffffff' })
+      .toColourspace('srgb')
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+  } catch (error) {
+    throw unreadable(error);
+  }
+}
+
+/** A grey-level mask: white (1) repaints, black (0) keeps; transparency counts as black. */
+export async function decodeMask(input: Buffer, options: DecodeOptions = {}): Promise<Mask> {
+  try {
+    const { data, info } = await open(input, options)
+      .rotate()
+      .flatten({ background: '#000000' })
+      .greyscale()
+      .extractChannel(0)
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    return { width: info.width, height: info.height, data: Float32Array.from(data, (v) => v / 255) };
+  } catch (error) {
+    throw unreadable(error);
+  }
+}
+
+export async function resizeMask(mask: Mask, width: number, height: number): Promise<Mask> {
+  if (mask.width === width && mask.height === height) return mask;
+  const bytes = Uint8Array.from(mask.data, (v) => Math.round(v * 255));
+  const data = await sharp(bytes, { raw: { width: mask.width, height: mask.height, channels: 1 } })
+    .resize(width, height, { fit: 'fill' })
+    .raw()
+    .toBuffer();
+  return { width, height, data: Float32Array.from(data, (v) => v / 255) };
+}
+
+export async function resizeImage(image: RgbImage, width: number, height: number): Promise<RgbImage> {
+  if (image.width === width && image.height === height) return image;
+  const data = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
+    .resize(width, height, { fit: 'fill', kernel: 'lanczos3' })
+    .raw()
+    .toBuffer();
+  return { width, height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+}
+
+export async function encodePng(image: RgbImage): Promise<Buffer> {
+  return sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } }).png().toBuffer();
+}
+
+/**
+ * The size to generate at for an input of width x height: the longer side becomes `target`
+ * and both sides are rounded to multiples of `factor`.
+ */
+export function fitSize(width: number, height: number, target: number, factor: number): { width: number; height: number } {
+  const k = target / Math.max(width, height);
+  const round = (v: number) => Math.max(factor, Math.round((v * k) / factor) * factor);
+  return { width: round(width), height: round(height) };
+}
