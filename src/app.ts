@@ -1,28 +1,111 @@
 // The object graph every entry point builds from one configuration: the CLI, the server
-// and the tests all start here, so they run the same parts wired the same way.
+// and the tests all start here, so they run the same parts wired the same way. The engines
+// are ready at once; the database and the job machinery open on first use, so commands
+// that only generate an image leave no database behind.
 
+import { join } from 'node:path';
 import type { Config } from './config.js';
-import { DiffusionEngine } from './engine/diffusion/diffusion-engine.js';
-import { SessionPool } from './engine/diffusion/onnx-session.js';
-import { ModelCatalog } from './models/catalog.js';
+import { systemClock, type Clock } from './domain/clock.js';
+import { localEngines } from './engine/registry.js';
+import { ImageService } from './gallery/image-service.js';
+import type { HttpContext } from './http/context.js';
+import { JobService } from './jobs/job-service.js';
+import { JobStore } from './jobs/job-store.js';
+import { ProgressBus } from './jobs/progress-bus.js';
+import { ThreadRunner, type InferenceRunner } from './jobs/runner.js';
+import { WorkerPool } from './jobs/worker-pool.js';
+import { FileBlobStore } from './store/blob-store.js';
+import { openSqlite, type Store } from './store/database.js';
+import { readFileSync } from 'node:fs';
+import { packageRoot } from './config.js';
 
-export interface App {
-  config: Config;
-  catalog: ModelCatalog;
-  sessions: SessionPool;
-  diffusion: DiffusionEngine;
-  close(): Promise<void>;
+export interface Services {
+  store: Store;
+  blobs: FileBlobStore;
+  images: ImageService;
+  jobStore: JobStore;
+  bus: ProgressBus;
+  jobs: JobService;
+  pool: WorkerPool;
+  http: HttpContext;
 }
 
-export function createApp(config: Config): App {
-  const catalog = new ModelCatalog(config);
-  const sessions = new SessionPool();
-  const diffusion = new DiffusionEngine(catalog, sessions);
+export interface AppOptions {
+  clock?: Clock;
+  /** How jobs run; by default one worker thread per configured worker. */
+  runners?: () => InferenceRunner[];
+  log?: { warn(details: object, message: string): void };
+}
+
+export type App = ReturnType<typeof createApp>;
+
+export const VERSION = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+
+export function createApp(config: Config, options: AppOptions = {}) {
+  const engines = localEngines(config);
+  const clock = options.clock ?? systemClock;
+  let services: Promise<Services> | undefined;
+
+  async function open(): Promise<Services> {
+    if (config.databaseUrl) throw new Error('DARKROOM_DATABASE_URL is not supported yet; unset it to use SQLite');
+    const store = await openSqlite(join(config.dataDir, 'darkroom.db'));
+    const blobs = new FileBlobStore(join(config.dataDir, 'blobs'));
+    await blobs.sweepTemporary();
+    const images = new ImageService({
+      db: store.db,
+      blobs,
+      clock,
+      retention: config.retention,
+      limits: { maxBytes: config.maxUploadBytes, maxPixels: config.maxPixels },
+    });
+    const jobStore = new JobStore(store.db);
+    const bus = new ProgressBus();
+    const pool = new WorkerPool({
+      store: jobStore,
+      images,
+      bus,
+      clock,
+      runners: options.runners?.() ?? Array.from({ length: config.workers }, () => new ThreadRunner(config)),
+      previews: config.previews,
+      maxAttempts: 2,
+      log: options.log ?? { warn: () => {} },
+    });
+    const jobs = new JobService({
+      store: jobStore,
+      images,
+      bus,
+      clock,
+      retention: config.retention,
+      check: (spec) => engines.registry.check(spec),
+      workers: pool,
+      queueLimit: config.queueLimit,
+    });
+    const http: HttpContext = {
+      jobs,
+      images,
+      catalog: engines.catalog,
+      limits: { maxBodyBytes: Math.max(config.maxUploadBytes * 2, 1024 * 1024), maxUploadBytes: config.maxUploadBytes, maxPixels: config.maxPixels },
+      version: VERSION,
+      health: async () => ({
+        queue: { queued: await jobStore.count('queued'), running: await jobStore.count('running') },
+        workers: { total: config.workers, busy: pool.busy },
+      }),
+    };
+    return { store, blobs, images, jobStore, bus, jobs, pool, http };
+  }
+
   return {
     config,
-    catalog,
-    sessions,
-    diffusion,
-    close: () => sessions.close(),
+    clock,
+    ...engines,
+    services: () => (services ??= open()),
+    async close() {
+      if (services) {
+        const opened = await services;
+        await opened.pool.stop();
+        await opened.store.close();
+      }
+      await engines.sessions.close();
+    },
   };
 }

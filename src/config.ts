@@ -4,6 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { retentionFromEnv, type RetentionPolicy } from './privacy/retention.js';
 
 export interface Config {
   dataDir: string;
@@ -13,6 +14,29 @@ export interface Config {
   hfEndpoint: string;
   host: string;
   port: number;
+  /** Unset: SQLite in the data folder. */
+  databaseUrl: string | undefined;
+  /** Jobs run at once (each in its own inference thread). */
+  workers: number;
+  /** Queued jobs beyond this are refused with 429. */
+  queueLimit: number;
+  maxUploadBytes: number;
+  maxPixels: number;
+  /** Preview images per job on event streams (0: none). */
+  previews: number;
+  retention: RetentionPolicy;
+  auth: boolean;
+  logLevel: string;
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(`Expected ${name} to be an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
 }
 
 /** The folder holding Darkroom's package.json, from source or from dist/. */
@@ -29,10 +53,9 @@ export function packageRoot(): string {
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
   const dataDir = resolve(cwd, env.DARKROOM_DATA_DIR || './data');
-  const port = Number(env.DARKROOM_PORT || 7860);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new RangeError(`Expected DARKROOM_PORT to be a port number from 0 to 65535, got ${env.DARKROOM_PORT}`);
-  }
+  const port = integer(env, 'DARKROOM_PORT', 7860, 0, 65535);
+  const auth = (env.DARKROOM_AUTH || 'off').toLowerCase();
+  if (auth !== 'on' && auth !== 'off') throw new RangeError(`Expected DARKROOM_AUTH to be on or off, got "${env.DARKROOM_AUTH}"`);
   return {
     dataDir,
     modelsDir: resolve(cwd, env.DARKROOM_MODELS_DIR || join(dataDir, 'models')),
@@ -40,5 +63,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     hfEndpoint: (env.HF_ENDPOINT || 'https://huggingface.co').replace(/\/+$/, ''),
     host: env.DARKROOM_HOST || '127.0.0.1',
     port,
+    databaseUrl: env.DARKROOM_DATABASE_URL || undefined,
+    workers: integer(env, 'DARKROOM_WORKERS', 1, 1, 64),
+    queueLimit: integer(env, 'DARKROOM_QUEUE_LIMIT', 100, 1, 1_000_000),
+    maxUploadBytes: integer(env, 'DARKROOM_MAX_UPLOAD_MB', 20, 1, 1024) * 1024 * 1024,
+    maxPixels: integer(env, 'DARKROOM_MAX_PIXELS', 4096 * 4096, 1, 1 << 30),
+    previews: integer(env, 'DARKROOM_PREVIEWS', 4, 0, 1000),
+    retention: retentionFromEnv(env),
+    auth: auth === 'on',
+    logLevel: env.DARKROOM_LOG_LEVEL || 'info',
   };
 }

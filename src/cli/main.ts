@@ -3,20 +3,23 @@
 // real process. Errors end as one line on stderr and a non-zero exit, never a stack.
 
 import { Command, CommanderError } from 'commander';
-import { createApp, type App } from '../app.js';
+import { createApp, VERSION, type App } from '../app.js';
 import { loadConfig } from '../config.js';
 import { DarkroomError } from '../domain/errors.js';
 import { editCommand, generateCommand } from './commands/generation.js';
 import { modelsCommand } from './commands/models.js';
+import { serveCommand } from './commands/serve.js';
 import type { CliIo } from './io.js';
 
 export const EXIT_USAGE = 2;
 
-export async function run(argv: string[], io: CliIo): Promise<number> {
+/** Runs one command; `stopped` ends long-running commands (serve) when it resolves. */
+export async function run(argv: string[], io: CliIo, stopped: Promise<void> = new Promise(() => {})): Promise<number> {
   let app: App | undefined;
   const getApp = () => (app ??= createApp(loadConfig(io.env, io.cwd)));
   const program = new Command('darkroom')
     .description('Darkroom: a private, self-hosted AI image studio')
+    .version(VERSION, '-v, --version')
     .exitOverride()
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
@@ -26,6 +29,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   program.addCommand(generateCommand(getApp, io));
   program.addCommand(editCommand(getApp, io));
   program.addCommand(modelsCommand(getApp, io));
+  program.addCommand(serveCommand(io, stopped));
   for (const command of program.commands) command.exitOverride().configureOutput({ outputError: () => {} });
   try {
     await program.parseAsync(argv, { from: 'user' });

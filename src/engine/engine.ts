@@ -23,7 +23,8 @@ export interface Progress {
 
 export interface RunContext {
   signal: AbortSignal;
-  progress(progress: Progress): void;
+  /** Awaited by the engine before it goes on, so reports stay in order. */
+  progress(progress: Progress): void | Promise<void>;
 }
 
 export interface EngineResult {
@@ -35,5 +36,7 @@ export interface EngineResult {
 export interface Engine {
   readonly id: string;
   supports(operation: Operation, model: ModelEntry): boolean;
+  /** Refuses, before the job is queued, what this model cannot do (a size off its grid, say). */
+  check(spec: JobSpec, model: ModelEntry): Promise<void>;
   run(job: EngineJob, context: RunContext): Promise<EngineResult>;
 }

@@ -42,6 +42,7 @@ def retype_output(graph, name, elem_type):
     inner = name + "_inner"
     for node in graph.node:
         node.output[:] = [inner if o == name else o for o in node.output]
+        node.input[:] = [inner if i == name else i for i in node.input]
     graph.node.append(helper.make_node("Cast", [inner], [name], to=elem_type, name=f"cast_{name}"))
     dims = [d.dim_param or d.dim_value for d in value.type.tensor_type.shape.dim]
     value.CopyFrom(helper.make_tensor_value_info(name, elem_type, dims))

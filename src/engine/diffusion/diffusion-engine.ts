@@ -2,7 +2,7 @@
 // models from the catalog, fitting input images to the model's grid first.
 
 import { DarkroomError } from '../../domain/errors.js';
-import type { Operation } from '../../domain/job.js';
+import type { JobSpec, Operation } from '../../domain/job.js';
 import type { Mask, RgbImage } from '../../domain/image.js';
 import { fitSize, resizeImage, resizeMask } from '../../images/codec.js';
 import type { ModelCatalog, ModelEntry } from '../../models/catalog.js';
@@ -25,6 +25,25 @@ export class DiffusionEngine implements Engine {
 
   supports(operation: Operation, model: ModelEntry): boolean {
     return model.engine === 'diffusion' && OPERATIONS.includes(operation);
+  }
+
+  async check(spec: JobSpec, model: ModelEntry): Promise<void> {
+    const { config } = await this.pipeline(model);
+    const f = config.vaeScaleFactor;
+    for (const [name, value] of [
+      ['width', spec.width],
+      ['height', spec.height],
+    ] as const) {
+      if (value !== undefined && value % f !== 0) {
+        throw new DarkroomError('invalid_parameter', `Expected ${name} to be a multiple of ${f} for ${model.name}, got ${value}`);
+      }
+    }
+    if (spec.operation !== 'txt2img' && !config.files.vaeEncoder) {
+      throw new DarkroomError('unsupported_operation', `${model.name} has no VAE encoder, so it cannot start from an image`);
+    }
+    if (spec.scheduler === 'lcm' && spec.steps > config.scheduler.original_inference_steps) {
+      throw new DarkroomError('invalid_parameter', `Expected at most ${config.scheduler.original_inference_steps} steps with the lcm scheduler, got ${spec.steps}`);
+    }
   }
 
   pipeline(model: ModelEntry): Promise<DiffusionPipeline> {

@@ -3,9 +3,9 @@
 //
 // Random draws (see rng.ts): image k of a batch draws only from its own generator, seeded
 // with seed + k, so any image can be made again alone. Each generator draws, in order:
-//   1. img2img and inpainting with a VAE that outputs distribution parameters: the
-//      posterior sample (latent size);
-//   2. the initial noise (latent size);
+//   1. the initial noise (latent size);
+//   2. img2img and inpainting: the VAE posterior's noise (latent size), drawn even when the
+//      encoder returns a sample itself, so every export of a model gives the same image;
 //   3. for ancestral and LCM samplers, one noise tensor per step that needs one.
 
 import type { Mask, RgbImage } from '../../domain/image.js';
@@ -56,7 +56,8 @@ export interface StepProgress {
 
 export interface GenerateOptions {
   signal?: AbortSignal;
-  onStep?: (progress: StepProgress) => void;
+  /** Awaited before the next step, so a preview can be rendered in order. */
+  onStep?: (progress: StepProgress) => void | Promise<void>;
 }
 
 export interface GenerateResult {
@@ -106,11 +107,11 @@ export class DiffusionPipeline {
     const scheduler = createScheduler(request.scheduler, config.scheduler, request.steps, { strength });
     const start = request.scheduler === 'lcm' ? 0 : img2imgStartIndex(request.steps, strength);
 
-    const imageLatents = request.image && (strength < 1 || request.mask) ? await this.encodeImage(request.image, rngs) : undefined;
     const noise = request.latents ?? drawBatch();
     if (noise.length !== batch * latentSize) {
       throw invalidParameter(`Expected ${batch * latentSize} initial latent values, got ${noise.length}`);
     }
+    const imageLatents = request.image && (strength < 1 || request.mask) ? await this.encodeImage(request.image, rngs) : undefined;
     let x: Float32Array;
     if (imageLatents && strength < 1 && start < scheduler.timesteps.length) {
       x = scheduler.addNoise(imageLatents, noise, start);
@@ -159,7 +160,7 @@ export class DiffusionPipeline {
         x = x.map((v, j) => keepMask[j]! * v + (1 - keepMask[j]!) * known[j]!);
       }
       const denoised = result.denoised;
-      options.onStep?.({ step: i - start + 1, total, preview: () => this.decode(denoised.subarray(0, latentSize), w, h) });
+      await options.onStep?.({ step: i - start + 1, total, preview: () => this.decode(denoised.subarray(0, latentSize), w, h) });
     }
     throwIfCancelled(signal);
 
@@ -233,18 +234,16 @@ export class DiffusionPipeline {
     const c = this.config.latentChannels;
     const size = c * dims[2]! * dims[3]!;
     const k = this.config.scalingFactor;
-    if (dims[1] === 2 * c) {
-      // latent_parameters: mean and log-variance; sample the posterior as diffusers does.
-      const mean = data.subarray(0, size);
-      const logvar = data.subarray(size, 2 * size);
-      return concat(
-        rngs.map((rng) => {
-          const eps = rng.normals(size);
-          return mean.map((m, j) => (m + Math.exp(0.5 * Math.min(20, Math.max(-30, logvar[j]!))) * eps[j]!) * k);
-        }),
-      );
-    }
-    return repeat(scale(data.subarray(0, size), k), rngs.length);
+    const mean = data.subarray(0, size);
+    // latent_parameters holds mean and log-variance: sample the posterior as diffusers does.
+    const logvar = dims[1] === 2 * c ? data.subarray(size, 2 * size) : undefined;
+    return concat(
+      rngs.map((rng) => {
+        const eps = rng.normals(size);
+        if (!logvar) return scale(mean, k);
+        return mean.map((m, j) => (m + Math.exp(0.5 * Math.min(20, Math.max(-30, logvar[j]!))) * eps[j]!) * k);
+      }),
+    );
   }
 
   /** The 5 extra channels an inpainting UNet takes: the latent mask and the masked image's latents. */

@@ -1,0 +1,7 @@
+// Time, passed in so tests can move it.
+
+export interface Clock {
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };

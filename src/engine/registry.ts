@@ -1,0 +1,42 @@
+// The engines a process can run, and the choice of one for a job.
+
+import { DarkroomError } from '../domain/errors.js';
+import type { Config } from '../config.js';
+import { ModelCatalog } from '../models/catalog.js';
+import { DiffusionEngine } from './diffusion/diffusion-engine.js';
+import { SessionPool } from './diffusion/onnx-session.js';
+import type { JobSpec } from '../domain/job.js';
+import type { ModelEntry } from '../models/catalog.js';
+import type { Engine, EngineJob, EngineResult, RunContext } from './engine.js';
+
+export class EngineRegistry {
+  constructor(
+    readonly catalog: ModelCatalog,
+    private readonly engines: Engine[],
+  ) {}
+
+  private async engineFor(spec: JobSpec): Promise<{ engine: Engine; model: ModelEntry }> {
+    const model = await this.catalog.resolve(spec.model);
+    const engine = this.engines.find((e) => e.supports(spec.operation, model));
+    if (!engine) throw new DarkroomError('unsupported_operation', `${model.name} cannot do ${spec.operation}`);
+    return { engine, model };
+  }
+
+  /** Everything that can be known about a job's feasibility without running it. */
+  async check(spec: JobSpec): Promise<void> {
+    const { engine, model } = await this.engineFor(spec);
+    await engine.check(spec, model);
+  }
+
+  async run(job: EngineJob, context: RunContext): Promise<EngineResult> {
+    const { engine } = await this.engineFor(job.spec);
+    return engine.run(job, context);
+  }
+}
+
+/** The local engines, sharing one set of onnxruntime sessions. */
+export function localEngines(config: Pick<Config, 'builtInModelsDir' | 'modelsDir'>, sessions = new SessionPool()) {
+  const catalog = new ModelCatalog(config);
+  const diffusion = new DiffusionEngine(catalog, sessions);
+  return { catalog, sessions, diffusion, registry: new EngineRegistry(catalog, [diffusion]) };
+}

@@ -1,0 +1,55 @@
+// The native job API: create, read, list, cancel, and follow a job's events.
+
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { JobSpec } from '../../domain/job.js';
+import { TERMINAL } from '../../jobs/progress-bus.js';
+import { ownerOf, type HttpContext } from '../context.js';
+import { parse } from '../parse.js';
+import { openEventStream } from '../sse.js';
+
+const IdParams = z.object({ id: z.string().min(1).max(64) });
+const EventsQuery = z.object({ preview: z.enum(['0', '1', 'true', 'false']).optional() });
+
+export async function jobRoutes(app: FastifyInstance, context: HttpContext) {
+  const { jobs } = context;
+  app.post(
+    '/api/v1/jobs',
+    { schema: { tags: ['jobs'], summary: 'Queue a job', body: z.toJSONSchema(JobSpec, { io: 'input' }) } },
+    async (request, reply) => {
+      const spec = parse(JobSpec, request.body);
+      const job = await jobs.create(ownerOf(request), spec);
+      return reply.status(202).header('Location', `/api/v1/jobs/${job.id}`).send(job);
+    },
+  );
+  app.get('/api/v1/jobs', { schema: { tags: ['jobs'], summary: "The caller's recent jobs" } }, async (request) => ({
+    jobs: await jobs.list(ownerOf(request)),
+  }));
+  app.get('/api/v1/jobs/:id', { schema: { tags: ['jobs'], summary: 'A job: status, parameters, images' } }, async (request) => {
+    const { id } = parse(IdParams, request.params);
+    return jobs.view(ownerOf(request), id);
+  });
+  app.delete('/api/v1/jobs/:id', { schema: { tags: ['jobs'], summary: 'Cancel a job' } }, async (request) => {
+    const { id } = parse(IdParams, request.params);
+    return jobs.cancel(ownerOf(request), id);
+  });
+  app.get(
+    '/api/v1/jobs/:id/events',
+    { schema: { tags: ['jobs'], summary: 'Server-sent events: queued, started, progress, done, failed, cancelled; ?preview=1 adds preview images' } },
+    async (request, reply) => {
+      const { id } = parse(IdParams, request.params);
+      const { preview } = parse(EventsQuery, request.query);
+      const withPreviews = preview === '1' || preview === 'true';
+      const owner = ownerOf(request);
+      await jobs.row(owner, id);
+      const stream = openEventStream(request, reply);
+      const unsubscribe = await jobs.follow(owner, id, (event) => {
+        const { type, ...data } = event;
+        if (type === 'progress' && !withPreviews && 'preview' in data) delete (data as { preview?: string }).preview;
+        stream.send(type, { job: id, ...data });
+        if (TERMINAL.has(type)) queueMicrotask(() => stream.end());
+      });
+      stream.onClose(unsubscribe);
+    },
+  );
+}

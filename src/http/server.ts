@@ -1,0 +1,53 @@
+// The HTTP server: Fastify with the native API, the OpenAI- and AUTOMATIC1111-compatible
+// APIs, OpenAPI docs at /api/docs, and one error format. Logs name the method, path and
+// status of a request, never its body, query string, headers or the client's address, so
+// prompts and IPs cannot reach them.
+
+import fastifyMultipart from '@fastify/multipart';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { HttpContext } from './context.js';
+import { installErrorHandling } from './errors.js';
+import { a1111Routes } from './routes/a1111.js';
+import { healthRoutes } from './routes/health.js';
+import { imageRoutes } from './routes/images.js';
+import { jobRoutes } from './routes/jobs.js';
+import { modelRoutes } from './routes/models.js';
+import { openAiRoutes } from './routes/openai.js';
+
+export interface ServerOptions {
+  /** A pino logger; none by default. */
+  logger?: FastifyBaseLogger;
+}
+
+/** The only request and response details that are ever logged. */
+export const logSerializers = {
+  req: (req: { method?: string; url?: string; id?: string }) => ({ id: req.id, method: req.method, path: req.url?.split('?')[0] }),
+  res: (res: { statusCode?: number }) => ({ status: res.statusCode }),
+};
+
+export async function buildServer(context: HttpContext, options: ServerOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    bodyLimit: context.limits.maxBodyBytes,
+    // Never trust X-Forwarded-For by default: the address is not used anyway.
+    trustProxy: false,
+    genReqId: () => Math.random().toString(36).slice(2, 10),
+  });
+  // Route schemas document the API; requests are parsed by the shared zod schemas instead.
+  app.setValidatorCompiler(() => (data) => ({ value: data }));
+  installErrorHandling(app);
+  await app.register(fastifyMultipart, { limits: { fileSize: context.limits.maxUploadBytes } });
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Darkroom API', version: context.version, description: 'Native API, OpenAI-compatible /v1 and AUTOMATIC1111-compatible /sdapi/v1.' },
+    },
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/api/docs', staticCSP: true });
+  for (const routes of [healthRoutes, jobRoutes, imageRoutes, modelRoutes, openAiRoutes, a1111Routes]) {
+    await app.register(async (scope) => routes(scope, context));
+  }
+  return app;
+}

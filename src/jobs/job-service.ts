@@ -1,0 +1,189 @@
+// The rules around jobs: what may be queued (a known model that can do it, inputs the
+// caller owns, room in the queue), what a caller may see and cancel (only their own), and
+// waiting for a result for the synchronous APIs.
+
+import type { Clock } from '../domain/clock.js';
+import { DarkroomError } from '../domain/errors.js';
+import { newId } from '../domain/ids.js';
+import type { JobSpec } from '../domain/job.js';
+import { imageView, type ImageService, type ImageView } from '../gallery/image-service.js';
+import { expiresAt, type RetentionPolicy } from '../privacy/retention.js';
+import { specOf, type JobRow, type JobStore } from './job-store.js';
+import { TERMINAL, type JobEvent, type ProgressBus } from './progress-bus.js';
+
+export interface JobView {
+  id: string;
+  operation: string;
+  status: JobRow['status'];
+  progress: { step: number; total: number };
+  error: { code: string; message: string } | null;
+  images: ImageView[];
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  expires_at: string | null;
+  [parameter: string]: unknown;
+}
+
+export interface JobServiceDeps {
+  store: JobStore;
+  images: ImageService;
+  bus: ProgressBus;
+  clock: Clock;
+  retention: RetentionPolicy;
+  /** Checks a spec against its model before it is queued. */
+  check(spec: JobSpec): Promise<void>;
+  /** Wakes a worker, and cancels a job running in this process. */
+  workers: { notify(): void; cancel(jobId: string): boolean };
+  /** Queued jobs beyond this are refused with 429. */
+  queueLimit: number;
+}
+
+function iso(ms: number | null): string | null {
+  return ms === null ? null : new Date(Number(ms)).toISOString();
+}
+
+export class JobService {
+  constructor(private readonly deps: JobServiceDeps) {}
+
+  async create(owner: string, spec: JobSpec): Promise<JobView> {
+    const { store, images, clock, retention, bus } = this.deps;
+    await this.deps.check(spec);
+    if ('image' in spec) await images.row(owner, spec.image).catch(() => missingInput('image', spec.image));
+    if (spec.operation === 'inpaint') await images.row(owner, spec.mask).catch(() => missingInput('mask', spec.mask));
+    const queued = await store.count('queued');
+    if (queued >= this.deps.queueLimit) {
+      throw Object.assign(new DarkroomError('queue_full', `The queue is full (${queued} jobs waiting); try again shortly`), { retryAfter: 5 });
+    }
+    const now = clock.now();
+    const { prompt, negative_prompt, ...rest } = spec;
+    const row: JobRow = {
+      id: newId('job'),
+      owner,
+      operation: spec.operation,
+      status: 'queued',
+      spec: JSON.stringify(rest),
+      prompt,
+      negative_prompt,
+      prompt_expires_at: expiresAt(retention, 'prompts', now),
+      progress_step: 0,
+      progress_total: spec.steps,
+      error_code: null,
+      error_message: null,
+      attempts: 0,
+      created_at: now,
+      started_at: null,
+      finished_at: null,
+    };
+    await store.insert(row);
+    bus.publish(row.id, { type: 'queued', position: queued + 1 });
+    this.deps.workers.notify();
+    return this.view(owner, row.id);
+  }
+
+  /** The caller's job; somebody else's job is reported as not found, like a missing one. */
+  async row(owner: string, id: string): Promise<JobRow> {
+    const job = await this.deps.store.get(id);
+    if (!job || job.owner !== owner) throw new DarkroomError('not_found', `No job ${id}`);
+    return job;
+  }
+
+  async view(owner: string, id: string): Promise<JobView> {
+    return this.toView(await this.row(owner, id));
+  }
+
+  async list(owner: string, limit = 50): Promise<JobView[]> {
+    return Promise.all((await this.deps.store.list(owner, limit)).map((row) => this.toView(row)));
+  }
+
+  async cancel(owner: string, id: string): Promise<JobView> {
+    const job = await this.row(owner, id);
+    if (job.status === 'queued' && (await this.deps.store.cancelQueued(id, this.deps.clock.now()))) {
+      this.deps.bus.publish(id, { type: 'cancelled' });
+    } else if (job.status === 'running') {
+      this.deps.workers.cancel(id);
+    }
+    return this.view(owner, id);
+  }
+
+  /**
+   * Follows a job's events: replays what happened, then streams. A job this process never
+   * saw (it ran before a restart) gets one event for its current state.
+   */
+  async follow(owner: string, id: string, listener: (event: JobEvent) => void): Promise<() => void> {
+    const job = await this.row(owner, id);
+    if (!this.deps.bus.knows(id)) {
+      const event = await this.stateEvent(job);
+      if (event) {
+        listener(event);
+        if (TERMINAL.has(event.type)) return () => {};
+      }
+    }
+    return this.deps.bus.subscribe(id, listener);
+  }
+
+  /** Resolves when the job ends (for the synchronous OpenAI and A1111 routes). */
+  async wait(owner: string, id: string, signal?: AbortSignal): Promise<JobView> {
+    await new Promise<void>((resolve, reject) => {
+      let stop: (() => void) | undefined;
+      let ended = false;
+      const onAbort = () => {
+        stop?.();
+        reject(new DarkroomError('cancelled', 'The request was closed'));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      void this.follow(owner, id, (event) => {
+        if (!TERMINAL.has(event.type) || ended) return;
+        ended = true;
+        signal?.removeEventListener('abort', onAbort);
+        stop?.();
+        resolve();
+      }).then((unsubscribe) => {
+        stop = unsubscribe;
+        if (ended) unsubscribe();
+      }, reject);
+    });
+    return this.view(owner, id);
+  }
+
+  private async stateEvent(job: JobRow): Promise<JobEvent | undefined> {
+    switch (job.status) {
+      case 'done':
+        return { type: 'done', images: (await this.deps.store.imagesOfJob(job.id)).map(imageView) };
+      case 'failed':
+        return { type: 'failed', error: { code: job.error_code ?? 'internal', message: job.error_message ?? '' } };
+      case 'cancelled':
+        return { type: 'cancelled' };
+      case 'queued':
+        return { type: 'queued', position: 0 };
+      case 'running':
+        return { type: 'progress', step: job.progress_step, total: job.progress_total };
+    }
+  }
+
+  private async toView(job: JobRow): Promise<JobView> {
+    const now = this.deps.clock.now();
+    const promptVisible = job.prompt_expires_at === null || Number(job.prompt_expires_at) > now;
+    const spec = specOf(job);
+    const images = job.status === 'done' ? (await this.deps.store.imagesOfJob(job.id)).filter((r) => r.expires_at === null || Number(r.expires_at) > now) : [];
+    return {
+      ...spec,
+      prompt: promptVisible ? spec.prompt : null,
+      negative_prompt: promptVisible ? spec.negative_prompt : null,
+      id: job.id,
+      operation: job.operation,
+      status: job.status,
+      progress: { step: job.progress_step, total: job.progress_total },
+      error: job.error_code ? { code: job.error_code, message: job.error_message ?? '' } : null,
+      images: images.map(imageView),
+      created_at: iso(job.created_at)!,
+      started_at: iso(job.started_at),
+      finished_at: iso(job.finished_at),
+      expires_at: iso(job.prompt_expires_at),
+    };
+  }
+}
+
+function missingInput(field: string, id: string): never {
+  throw new DarkroomError('invalid_parameter', `${field}: no upload ${id} (it may have expired; upload it again)`);
+}

@@ -1,0 +1,64 @@
+// Job events in process: workers publish, event streams subscribe. Each job's events are
+// kept until a while after it ends, so a client that connects late still sees them all,
+// in order.
+
+export type JobEvent =
+  | { type: 'queued'; position: number }
+  | { type: 'started'; attempt: number }
+  | { type: 'progress'; step: number; total: number; preview?: string }
+  | { type: 'done'; images: { id: string; url: string; width: number; height: number; seed: number | null }[] }
+  | { type: 'failed'; error: { code: string; message: string } }
+  | { type: 'cancelled' };
+
+export const TERMINAL: ReadonlySet<JobEvent['type']> = new Set(['done', 'failed', 'cancelled']);
+
+type Listener = (event: JobEvent) => void;
+
+interface Channel {
+  history: JobEvent[];
+  listeners: Set<Listener>;
+  expiry?: NodeJS.Timeout;
+}
+
+export class ProgressBus {
+  private readonly channels = new Map<string, Channel>();
+
+  constructor(private readonly keepMs = 10 * 60_000) {}
+
+  private channel(jobId: string): Channel {
+    let channel = this.channels.get(jobId);
+    if (!channel) {
+      channel = { history: [], listeners: new Set() };
+      this.channels.set(jobId, channel);
+    }
+    return channel;
+  }
+
+  publish(jobId: string, event: JobEvent): void {
+    const channel = this.channel(jobId);
+    // A late subscriber gets every step, but only the latest preview (they are large).
+    const last = channel.history.at(-1);
+    if (event.type === 'progress' && last?.type === 'progress' && last.preview) {
+      channel.history[channel.history.length - 1] = { type: 'progress', step: last.step, total: last.total };
+    }
+    channel.history.push(event);
+    for (const listener of channel.listeners) listener(event);
+    if (TERMINAL.has(event.type)) {
+      channel.expiry = setTimeout(() => this.channels.delete(jobId), this.keepMs);
+      channel.expiry.unref();
+    }
+  }
+
+  /** Replays what happened so far, then follows; returns the unsubscribe function. */
+  subscribe(jobId: string, listener: Listener): () => void {
+    const channel = this.channel(jobId);
+    for (const event of channel.history) listener(event);
+    channel.listeners.add(listener);
+    return () => channel.listeners.delete(listener);
+  }
+
+  /** Whether this process has seen the job's events (false after a restart). */
+  knows(jobId: string): boolean {
+    return (this.channels.get(jobId)?.history.length ?? 0) > 0;
+  }
+}

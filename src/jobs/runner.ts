@@ -1,0 +1,119 @@
+// Runs engine jobs for the worker pool. Inference is CPU-bound for seconds to minutes, so
+// the real runner keeps it off the HTTP event loop in a worker thread; the inline runner
+// runs an engine in-process (for engines that do no heavy work, and for measurements).
+
+import { Worker } from 'node:worker_threads';
+import { DarkroomError, type ErrorCode } from '../domain/errors.js';
+import type { RgbImage } from '../domain/image.js';
+import type { Config } from '../config.js';
+import type { Engine, EngineJob, EngineResult } from '../engine/engine.js';
+
+export interface RunnerProgress {
+  step: number;
+  total: number;
+  preview?: RgbImage;
+}
+
+export interface RunnerContext {
+  signal: AbortSignal;
+  progress(progress: RunnerProgress): void;
+  /** Render about this many previews over the job (0: none). */
+  previews: number;
+}
+
+export interface InferenceRunner {
+  run(job: EngineJob, context: RunnerContext): Promise<EngineResult>;
+  close(): Promise<void>;
+}
+
+export type ThreadRequest = { type: 'run'; id: number; job: EngineJob; previews: number } | { type: 'cancel'; id: number };
+export type ThreadReply =
+  | { type: 'progress'; id: number; step: number; total: number; preview?: RgbImage }
+  | { type: 'done'; id: number; result: EngineResult }
+  | { type: 'error'; id: number; code: ErrorCode; message: string };
+
+/** Which steps get a preview when about `count` are wanted over `total` steps. */
+export function previewDue(step: number, total: number, count: number): boolean {
+  if (count <= 0) return false;
+  return step === total || step % Math.max(1, Math.ceil(total / count)) === 0;
+}
+
+export class InlineRunner implements InferenceRunner {
+  constructor(private readonly engine: Pick<Engine, 'run'>) {}
+
+  async run(job: EngineJob, context: RunnerContext): Promise<EngineResult> {
+    return this.engine.run(job, {
+      signal: context.signal,
+      progress: async (p) => {
+        const preview = p.preview && previewDue(p.step, p.total, context.previews) ? await p.preview() : undefined;
+        context.progress({ step: p.step, total: p.total, ...(preview ? { preview } : {}) });
+      },
+    });
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** One worker thread running the local engines; one job at a time. */
+export class ThreadRunner implements InferenceRunner {
+  private worker: Worker | undefined;
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve(r: EngineResult): void; reject(e: unknown): void; context: RunnerContext }>();
+
+  constructor(private readonly config: Pick<Config, 'builtInModelsDir' | 'modelsDir'>) {}
+
+  private start(): Worker {
+    if (this.worker) return this.worker;
+    const source = new URL('./inference-thread.js', import.meta.url);
+    const fromSource = import.meta.url.endsWith('.ts');
+    // Under the test runner the sources are TypeScript; tsx loads them in the thread too.
+    const worker = new Worker(fromSource ? new URL('./inference-thread.ts', import.meta.url) : source, {
+      workerData: { config: this.config },
+      ...(fromSource ? { execArgv: ['--import', 'tsx'] } : {}),
+    });
+    worker.on('message', (reply: ThreadReply) => this.onReply(reply));
+    worker.on('error', (error) => this.failAll(error));
+    worker.on('exit', (code) => {
+      this.worker = undefined;
+      this.failAll(new DarkroomError('internal', `The inference thread stopped (exit code ${code})`));
+    });
+    worker.unref();
+    this.worker = worker;
+    return worker;
+  }
+
+  private onReply(reply: ThreadReply) {
+    const pending = this.pending.get(reply.id);
+    if (!pending) return;
+    if (reply.type === 'progress') {
+      pending.context.progress({ step: reply.step, total: reply.total, ...(reply.preview ? { preview: reply.preview } : {}) });
+      return;
+    }
+    this.pending.delete(reply.id);
+    if (reply.type === 'done') pending.resolve(reply.result);
+    else pending.reject(new DarkroomError(reply.code, reply.message));
+  }
+
+  private failAll(error: unknown) {
+    for (const pending of this.pending.values()) pending.reject(error);
+    this.pending.clear();
+  }
+
+  run(job: EngineJob, context: RunnerContext): Promise<EngineResult> {
+    const worker = this.start();
+    const id = this.nextId++;
+    return new Promise<EngineResult>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, context });
+      const cancel = () => worker.postMessage({ type: 'cancel', id } satisfies ThreadRequest);
+      if (context.signal.aborted) cancel();
+      else context.signal.addEventListener('abort', cancel, { once: true });
+      worker.postMessage({ type: 'run', id, job, previews: context.previews } satisfies ThreadRequest);
+    });
+  }
+
+  async close(): Promise<void> {
+    const worker = this.worker;
+    this.worker = undefined;
+    if (worker) await worker.terminate();
+  }
+}

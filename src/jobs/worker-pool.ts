@@ -1,0 +1,153 @@
+// Workers that take jobs from the durable queue and run them: each slot claims the oldest
+// queued job, loads its inputs, runs it on its runner (a worker thread in production),
+// streams progress, and records the images and the final status in one guarded write.
+// Jobs left running by a crash are re-queued (or failed, the second time) at start.
+
+import sharp from 'sharp';
+import type { Clock } from '../domain/clock.js';
+import { DarkroomError } from '../domain/errors.js';
+import type { RgbImage } from '../domain/image.js';
+import type { ImageService } from '../gallery/image-service.js';
+import { imageView } from '../gallery/image-service.js';
+import { specOf, type JobRow, type JobStore } from './job-store.js';
+import type { ProgressBus } from './progress-bus.js';
+import type { InferenceRunner } from './runner.js';
+
+export interface WorkerPoolOptions {
+  store: JobStore;
+  images: ImageService;
+  bus: ProgressBus;
+  clock: Clock;
+  runners: InferenceRunner[];
+  /** Previews rendered per job (0 turns them off). */
+  previews: number;
+  /** Starts per job before a crash-interrupted job is failed instead of re-queued. */
+  maxAttempts: number;
+  /** How often idle workers look for jobs queued by other processes. */
+  pollMs?: number;
+  log: { warn(details: object, message: string): void };
+}
+
+export async function previewDataUrl(image: RgbImage): Promise<string> {
+  const webp = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } }).webp({ quality: 70 }).toBuffer();
+  return `data:image/webp;base64,${webp.toString('base64')}`;
+}
+
+export class WorkerPool {
+  private readonly running = new Map<string, AbortController>();
+  private stopped = false;
+  private loops: Promise<void>[] = [];
+  private wake: (() => void)[] = [];
+
+  constructor(private readonly options: WorkerPoolOptions) {}
+
+  async start(): Promise<{ requeued: string[]; failed: string[] }> {
+    const { store, clock, bus, maxAttempts } = this.options;
+    const recovered = await store.recover(clock.now(), maxAttempts);
+    for (const id of recovered.failed) {
+      const job = await store.get(id);
+      bus.publish(id, { type: 'failed', error: { code: job?.error_code ?? 'interrupted', message: job?.error_message ?? 'interrupted' } });
+    }
+    this.loops = this.options.runners.map((runner) => this.loop(runner));
+    return recovered;
+  }
+
+  /** A job was queued: wake an idle worker. */
+  notify(): void {
+    for (const wake of this.wake.splice(0)) wake();
+  }
+
+  /** Cancels a job this process is running; false if it is not running here. */
+  cancel(jobId: string): boolean {
+    const controller = this.running.get(jobId);
+    controller?.abort();
+    return controller !== undefined;
+  }
+
+  get busy(): number {
+    return this.running.size;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const controller of this.running.values()) controller.abort();
+    this.notify();
+    await Promise.all(this.loops);
+    await Promise.all(this.options.runners.map((r) => r.close()));
+  }
+
+  private async idle(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, this.options.pollMs ?? 1000);
+      timer.unref();
+      this.wake.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  private async loop(runner: InferenceRunner): Promise<void> {
+    while (!this.stopped) {
+      const job = await this.options.store.claim(this.options.clock.now());
+      if (!job) {
+        await this.idle();
+        continue;
+      }
+      await this.execute(job, runner);
+    }
+  }
+
+  private async execute(job: JobRow, runner: InferenceRunner): Promise<void> {
+    const { store, images, bus, clock } = this.options;
+    const attempt = job.attempts;
+    const controller = new AbortController();
+    this.running.set(job.id, controller);
+    bus.publish(job.id, { type: 'started', attempt });
+    // Progress reports are written and published one after another, in step order.
+    let reporting = Promise.resolve();
+    try {
+      const spec = specOf(job);
+      const image = 'image' in spec ? await images.pixels(job.owner, spec.image) : undefined;
+      const mask = spec.operation === 'inpaint' ? await images.mask(job.owner, spec.mask) : undefined;
+      const result = await runner.run(
+        { spec, ...(image ? { image } : {}), ...(mask ? { mask } : {}) },
+        {
+          signal: controller.signal,
+          previews: this.options.previews,
+          progress: (p) => {
+            reporting = reporting
+              .then(async () => {
+                await store.progress(job.id, p.step, p.total);
+                const preview = p.preview ? await previewDataUrl(p.preview) : undefined;
+                bus.publish(job.id, { type: 'progress', step: p.step, total: p.total, ...(preview ? { preview } : {}) });
+              })
+              .catch((error: unknown) => this.options.log.warn({ job: job.id, err: error }, 'progress report failed'));
+          },
+        },
+      );
+      await reporting;
+      if (controller.signal.aborted) throw new DarkroomError('cancelled', 'The job was cancelled.');
+      const rows = await images.storeOutputs(job.owner, job.id, result.images);
+      if (await store.complete(job.id, attempt, rows, clock.now())) {
+        bus.publish(job.id, { type: 'done', images: rows.map(imageView) });
+      } else {
+        await images.discardBlobs(rows);
+      }
+    } catch (error) {
+      await reporting;
+      // A shutdown leaves the job "running"; the next start re-queues it, as after a crash.
+      if (this.stopped) return;
+      const cancelled = controller.signal.aborted || (DarkroomError.isInstance(error) && error.code === 'cancelled');
+      const known = DarkroomError.isInstance(error);
+      const reason = cancelled
+        ? { code: 'cancelled', message: 'The job was cancelled.' }
+        : { code: known ? error.code : 'internal', message: known ? error.message : 'The job failed unexpectedly.' };
+      if (await store.finish(job.id, attempt, cancelled ? 'cancelled' : 'failed', reason, clock.now())) {
+        bus.publish(job.id, cancelled ? { type: 'cancelled' } : { type: 'failed', error: reason });
+      }
+    } finally {
+      this.running.delete(job.id);
+    }
+  }
+}

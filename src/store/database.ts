@@ -1,0 +1,53 @@
+// Opens the database: SQLite in the data folder by default (WAL, secure_delete, foreign
+// keys), PostgreSQL when DARKROOM_DATABASE_URL says so, and brings the schema up to date.
+// SQL that only one of them speaks stays in this file.
+
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, SqliteDialect, sql, type Migration, type MigrationProvider } from 'kysely';
+import * as jobsAndImages from './migrations/0001-jobs-and-images.js';
+import type { Database } from './schema.js';
+
+const MIGRATIONS: Record<string, Migration> = {
+  '0001-jobs-and-images': jobsAndImages,
+};
+
+const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
+
+export interface Store {
+  db: Kysely<Database>;
+  dialect: 'sqlite' | 'postgres';
+  /** Truncates the write-ahead log so deleted rows leave no copy in it (SQLite only). */
+  checkpoint(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function openSqlite(path: string): Promise<Store> {
+  mkdirSync(dirname(path), { recursive: true });
+  const sqlite = new SQLite(path);
+  sqlite.pragma('journal_mode = WAL');
+  // Deleted content is overwritten with zeros, not left in free pages.
+  sqlite.pragma('secure_delete = ON');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('synchronous = NORMAL');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  await migrate(db);
+  return {
+    db,
+    dialect: 'sqlite',
+    checkpoint: async () => {
+      await sql`PRAGMA wal_checkpoint(TRUNCATE)`.execute(db);
+    },
+    close: () => db.destroy(),
+  };
+}
+
+export async function migrate(db: Kysely<Database>): Promise<void> {
+  const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`Database migration ${failed} failed: ${(error as Error).message}`);
+  }
+}

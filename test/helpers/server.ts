@@ -1,0 +1,40 @@
+// An in-process Darkroom server on a free port, with its own data folder, for tests that
+// talk HTTP (SDKs, event streams). Jobs run on the real engine in a worker thread unless
+// the test passes its own runners.
+
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { createApp, type AppOptions, type Services } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { buildServer } from '../../src/http/server.js';
+
+export interface TestServer {
+  url: string;
+  server: FastifyInstance;
+  services: Services;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+export async function startTestServer(env: NodeJS.ProcessEnv = {}, options: AppOptions = {}): Promise<TestServer> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'darkroom-server-'));
+  const config = loadConfig({ DARKROOM_DATA_DIR: dataDir, DARKROOM_PORT: '0', ...env });
+  const app = createApp(config, options);
+  const services = await app.services();
+  await services.pool.start();
+  const server = await buildServer(services.http);
+  const address = await server.listen({ host: '127.0.0.1', port: 0 });
+  return {
+    url: address,
+    server,
+    services,
+    dataDir,
+    async close() {
+      await server.close();
+      await app.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
