@@ -17,6 +17,8 @@ export interface JobView {
   status: JobRow['status'];
   progress: { step: number; total: number };
   error: { code: string; message: string } | null;
+  /** Times a worker started the job: 2 means it was re-run after the server stopped mid-job. */
+  attempts: number;
   images: ImageView[];
   created_at: string;
   started_at: string | null;
@@ -175,6 +177,7 @@ export class JobService {
       status: job.status,
       progress: { step: job.progress_step, total: job.progress_total },
       error: job.error_code ? { code: job.error_code, message: job.error_message ?? '' } : null,
+      attempts: job.attempts,
       images: images.map(imageView),
       created_at: iso(job.created_at)!,
       started_at: iso(job.started_at),

@@ -55,6 +55,18 @@ export class InlineRunner implements InferenceRunner {
 }
 
 /** One worker thread running the local engines; one job at a time. */
+/**
+ * The thread's entry module. Built code runs inference-thread.js; under the test runner the
+ * sources are TypeScript, so a bootstrap registers tsx in the thread and imports the .ts file.
+ */
+function threadEntry(): URL {
+  if (!import.meta.url.endsWith('.ts')) return new URL('./inference-thread.js', import.meta.url);
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const entry = new URL('./inference-thread.ts', import.meta.url).href;
+  const bootstrap = `import { register } from ${JSON.stringify(tsx)}; register(); await import(${JSON.stringify(entry)});`;
+  return new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`);
+}
+
 export class ThreadRunner implements InferenceRunner {
   private worker: Worker | undefined;
   private nextId = 1;
@@ -64,13 +76,7 @@ export class ThreadRunner implements InferenceRunner {
 
   private start(): Worker {
     if (this.worker) return this.worker;
-    const source = new URL('./inference-thread.js', import.meta.url);
-    const fromSource = import.meta.url.endsWith('.ts');
-    // Under the test runner the sources are TypeScript; tsx loads them in the thread too.
-    const worker = new Worker(fromSource ? new URL('./inference-thread.ts', import.meta.url) : source, {
-      workerData: { config: this.config },
-      ...(fromSource ? { execArgv: ['--import', 'tsx'] } : {}),
-    });
+    const worker = new Worker(threadEntry(), { workerData: { config: this.config } });
     worker.on('message', (reply: ThreadReply) => this.onReply(reply));
     worker.on('error', (error) => this.failAll(error));
     worker.on('exit', (code) => {

@@ -140,6 +140,7 @@ export class WorkerPool {
       if (this.stopped) return;
       const cancelled = controller.signal.aborted || (DarkroomError.isInstance(error) && error.code === 'cancelled');
       const known = DarkroomError.isInstance(error);
+      if (!known || error.status >= 500) this.options.log.warn({ job: job.id, err: { message: (error as Error).message, stack: (error as Error).stack } }, 'job failed');
       const reason = cancelled
         ? { code: 'cancelled', message: 'The job was cancelled.' }
         : { code: known ? error.code : 'internal', message: known ? error.message : 'The job failed unexpectedly.' };

@@ -1,0 +1,88 @@
+// Crash safety: kill -9 the server with jobs queued and one running, start it again, and
+// every job ends done or failed with a reason; none is lost, none is done twice.
+
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { spawnServer, type ServerProcess } from './helpers/process.js';
+
+const dataDirs: string[] = [];
+const servers: ServerProcess[] = [];
+afterAll(async () => {
+  await Promise.all(servers.map((s) => s.kill()));
+  await Promise.all(dataDirs.map((d) => rm(d, { recursive: true, force: true })));
+});
+
+async function start(dataDir: string) {
+  const server = await spawnServer(dataDir);
+  servers.push(server);
+  return server;
+}
+
+async function job(url: string, id: string) {
+  return (await (await fetch(`${url}/api/v1/jobs/${id}`)).json()) as { status: string; attempts: number; progress: { step: number }; images: { id: string }[]; error: { code: string } | null };
+}
+
+async function until<T>(probe: () => Promise<T | undefined>): Promise<T> {
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+// Slow enough (about a second each) that a kill lands mid-job.
+const slowJob = { operation: 'txt2img', prompt: 'a blue square', steps: 60, width: 192, height: 192 };
+
+describe('kill -9', () => {
+  it('re-queues the running job, keeps the queued ones, and finishes each exactly once', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'darkroom-crash-'));
+    dataDirs.push(dataDir);
+    const first = await start(dataDir);
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const response = await fetch(`${first.url}/api/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...slowJob, seed: i }) });
+      ids.push(((await response.json()) as { id: string }).id);
+    }
+    await until(async () => ((await job(first.url, ids[0]!)).progress.step >= 2 ? true : undefined));
+    await first.kill('SIGKILL');
+
+    const second = await start(dataDir);
+    const finals = await until(async () => {
+      const all = await Promise.all(ids.map((id) => job(second.url, id)));
+      return all.every((j) => ['done', 'failed', 'cancelled'].includes(j.status)) ? all : undefined;
+    });
+    expect(finals.map((j) => j.status)).toEqual(['done', 'done', 'done', 'done']);
+    expect(finals[0]!.attempts).toBe(2);
+    expect(finals.slice(1).map((j) => j.attempts)).toEqual([1, 1, 1]);
+    for (const j of finals) expect(j.images).toHaveLength(1);
+    const gallery = (await (await fetch(`${second.url}/api/v1/images?kind=output`)).json()) as { images: { job_id: string }[] };
+    expect(gallery.images.map((i) => i.job_id).sort()).toEqual([...ids].sort());
+    // Blobs: one per image, and no temporary file survives the restart.
+    const blobFolders = (await readdir(join(dataDir, 'blobs'))).filter((name) => name !== 'tmp');
+    const blobs = (await Promise.all(blobFolders.map((f) => readdir(join(dataDir, 'blobs', f))))).flat();
+    expect(blobs).toHaveLength(4);
+    expect(await readdir(join(dataDir, 'blobs', 'tmp')).catch(() => [])).toEqual([]);
+    await second.kill('SIGTERM');
+  });
+
+  it('fails a job with a reason when it is interrupted twice', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'darkroom-crash2-'));
+    dataDirs.push(dataDir);
+    let server = await start(dataDir);
+    const response = await fetch(`${server.url}/api/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...slowJob, steps: 150 }) });
+    const { id } = (await response.json()) as { id: string };
+    for (let crash = 0; crash < 2; crash++) {
+      const url = server.url;
+      await until(async () => ((await job(url, id)).progress.step >= 2 ? true : undefined));
+      await server.kill('SIGKILL');
+      server = await start(dataDir);
+    }
+    const final = await job(server.url, id);
+    expect(final.status).toBe('failed');
+    expect(final.error?.code).toBe('interrupted');
+    expect(final.attempts).toBe(2);
+    await server.kill('SIGTERM');
+  });
+});
