@@ -2,9 +2,11 @@
 //   npm run bench -- pipeline
 
 import { pipelineBenchmark } from './pipeline.js';
+import { serverBenchmark } from './server.js';
 
 const BENCHMARKS: Record<string, () => Promise<Record<string, unknown>>> = {
   pipeline: pipelineBenchmark,
+  server: serverBenchmark,
 };
 
 const name = process.argv[2];

@@ -28,8 +28,10 @@ export const logSerializers = {
 };
 
 export async function buildServer(context: HttpContext, options: ServerOptions = {}): Promise<FastifyInstance> {
+  // Plugins log at trace level with request headers (cookies, forwarded addresses): drop them.
+  const logger = options.logger?.child({}, { redact: { paths: ['headers', '*.headers', 'req.headers', 'req.remoteAddress', 'req.ip'], remove: true } });
   const app = Fastify({
-    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    ...(logger ? { loggerInstance: logger } : { logger: false }),
     bodyLimit: context.limits.maxBodyBytes,
     // Never trust X-Forwarded-For by default: the address is not used anyway.
     trustProxy: false,

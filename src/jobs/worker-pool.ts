@@ -104,8 +104,10 @@ export class WorkerPool {
     const controller = new AbortController();
     this.running.set(job.id, controller);
     bus.publish(job.id, { type: 'started', attempt });
-    // Progress reports are written and published one after another, in step order.
+    // Progress reports are written and published one after another, in step order; the
+    // database copy (for polling clients) is refreshed at most every quarter second.
     let reporting = Promise.resolve();
+    let written = 0;
     try {
       const spec = specOf(job);
       const image = 'image' in spec ? await images.pixels(job.owner, spec.image) : undefined;
@@ -118,7 +120,10 @@ export class WorkerPool {
           progress: (p) => {
             reporting = reporting
               .then(async () => {
-                await store.progress(job.id, p.step, p.total);
+                if (p.step === p.total || clock.now() - written >= 250) {
+                  written = clock.now();
+                  await store.progress(job.id, p.step, p.total);
+                }
                 const preview = p.preview ? await previewDataUrl(p.preview) : undefined;
                 bus.publish(job.id, { type: 'progress', step: p.step, total: p.total, ...(preview ? { preview } : {}) });
               })

@@ -23,7 +23,6 @@ export interface ModelEntry {
   path: string;
   source: 'built-in' | 'hub' | 'local';
   engine: 'diffusion';
-  sizeBytes: number;
   manifest?: ModelManifest;
 }
 
@@ -32,7 +31,8 @@ export function folderFor(repo: string): string {
   return repo.replace('/', '--');
 }
 
-async function folderSize(dir: string): Promise<number> {
+/** Bytes on disk of a model's folder. */
+export async function folderSize(dir: string): Promise<number> {
   let total = 0;
   for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
     if (entry.isFile()) total += (await stat(join(entry.parentPath, entry.name))).size;
@@ -63,7 +63,6 @@ export class ModelCatalog {
           path,
           source: builtIn ? 'built-in' : manifest ? 'hub' : 'local',
           engine: 'diffusion',
-          sizeBytes: await folderSize(path),
           ...(manifest ? { manifest } : {}),
         });
       }

@@ -2,6 +2,7 @@
 
 import { Command } from 'commander';
 import type { App } from '../../app.js';
+import { folderSize } from '../../models/catalog.js';
 import { pullModel } from '../../models/pull.js';
 import type { CliIo } from '../io.js';
 import { progressBar } from '../progress.js';
@@ -17,7 +18,7 @@ export function modelsCommand(app: () => App, io: CliIo): Command {
     .description('installed models')
     .option('--json', 'print JSON instead of a table')
     .action(async (options: { json?: boolean }) => {
-      const entries = await app().catalog.list();
+      const entries = await Promise.all((await app().catalog.list()).map(async (m) => ({ ...m, sizeBytes: await folderSize(m.path) })));
       if (options.json) {
         io.stdout.write(`${JSON.stringify(entries.map(({ name, source, sizeBytes, path }) => ({ name, source, sizeBytes, path })), null, 2)}\n`);
         return;

@@ -2,16 +2,19 @@
 
 import type { FastifyInstance } from 'fastify';
 import { OPERATIONS } from '../../domain/job.js';
+import { folderSize } from '../../models/catalog.js';
 import type { HttpContext } from '../context.js';
 
 export async function modelRoutes(app: FastifyInstance, context: HttpContext) {
   app.get('/api/v1/models', { schema: { tags: ['models'], summary: 'Installed models and the operations each supports' } }, async () => ({
-    models: (await context.catalog.list()).map((m) => ({
-      name: m.name,
-      source: m.source,
-      engine: m.engine,
-      size_bytes: m.sizeBytes,
-      operations: [...OPERATIONS],
-    })),
+    models: await Promise.all(
+      (await context.catalog.list()).map(async (m) => ({
+        name: m.name,
+        source: m.source,
+        engine: m.engine,
+        size_bytes: await folderSize(m.path),
+        operations: [...OPERATIONS],
+      })),
+    ),
   }));
 }

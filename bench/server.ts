@@ -1,0 +1,116 @@
+// The service's own overhead, with a trivial engine (an 8x8 image, no inference): job
+// submission latency and throughput at fixed concurrency next to a bare Fastify route in
+// the same run, event-stream latency from publish to client, and idle RSS.
+
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import Fastify from 'fastify';
+import { createApp } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import type { Engine } from '../src/engine/engine.js';
+import { buildServer } from '../src/http/server.js';
+import { InlineRunner } from '../src/jobs/runner.js';
+
+const CONNECTIONS = 16;
+const DURATION_S = 5;
+const STEPS = 10;
+
+const body = JSON.stringify({ operation: 'txt2img', prompt: 'a red circle', steps: STEPS, width: 64, height: 64 });
+
+/** Step emission times, read by the event-latency measurement (same process). */
+const emitted = new Map<string, number>();
+
+const trivialEngine: Pick<Engine, 'run'> = {
+  async run(job, context) {
+    for (let step = 1; step <= job.spec.steps; step++) {
+      emitted.set(`${job.spec.seed}:${step}`, performance.now());
+      await context.progress({ step, total: job.spec.steps });
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    return { images: [{ seed: job.spec.seed ?? 0, image: { width: 8, height: 8, data: new Uint8Array(8 * 8 * 3).fill(128) } }], warnings: [] };
+  },
+};
+
+async function load(url: string) {
+  const result = await autocannon({
+    url,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+    connections: CONNECTIONS,
+    duration: DURATION_S,
+  });
+  return { rps: result.requests.average, p50_ms: result.latency.p50, p99_ms: result.latency.p99, non2xx: result.non2xx, errors: result.errors };
+}
+
+async function eventLatency(url: string): Promise<{ p50_ms: number; p99_ms: number; events: number }> {
+  const latencies: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const seed = 1_000_000 + i;
+    const created = (await (await fetch(`${url}/api/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...JSON.parse(body), seed }) })).json()) as { id: string };
+    const response = await fetch(`${url}/api/v1/jobs/${created.id}/events`);
+    const decoder = new TextDecoder();
+    let buffer = '';
+    for await (const chunk of response.body!) {
+      const arrived = performance.now();
+      buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+      for (const match of buffer.matchAll(/event: progress\ndata: (.*)\n\n/g)) {
+        const { step } = JSON.parse(match[1]!) as { step: number };
+        const sent = emitted.get(`${seed}:${step}`);
+        if (sent !== undefined) latencies.push(arrived - sent);
+        emitted.delete(`${seed}:${step}`);
+      }
+      buffer = buffer.slice(buffer.lastIndexOf('\n\n') + 2);
+      if (/event: (done|failed|cancelled)/.test(buffer) || arrived < 0) break;
+    }
+  }
+  latencies.sort((a, b) => a - b);
+  return { p50_ms: latencies[Math.floor(latencies.length / 2)]!, p99_ms: latencies[Math.floor(latencies.length * 0.99)]!, events: latencies.length };
+}
+
+export async function serverBenchmark(): Promise<Record<string, unknown>> {
+  const bare = Fastify({ logger: false });
+  let bareId = 0;
+  bare.post('/bare', async (_request, reply) => reply.status(202).send({ id: `job_${++bareId}`, status: 'queued' }));
+  const bareUrl = await bare.listen({ host: '127.0.0.1', port: 0 });
+
+  const dataDir = await mkdtemp(join(tmpdir(), 'darkroom-bench-'));
+  const config = loadConfig({ DARKROOM_DATA_DIR: dataDir, DARKROOM_QUEUE_LIMIT: '1000000', DARKROOM_WORKERS: '4', DARKROOM_PREVIEWS: '0' });
+  const app = createApp(config, { runners: () => Array.from({ length: 4 }, () => new InlineRunner(trivialEngine)) });
+  const services = await app.services();
+  await services.pool.start();
+  const server = await buildServer(services.http);
+  const url = await server.listen({ host: '127.0.0.1', port: 0 });
+  await new Promise((r) => setTimeout(r, 500));
+  global.gc?.();
+  const idleRssMb = process.memoryUsage().rss / 1024 / 1024;
+
+  const baseline = await load(`${bareUrl}/bare`);
+  const submit = await load(`${url}/api/v1/jobs`);
+  // Let the queue drain so event latency is measured on an idle service.
+  while ((await services.jobStore.count('queued')) > 0) await new Promise((r) => setTimeout(r, 200));
+  const events = await eventLatency(url);
+
+  await server.close();
+  await bare.close();
+  await app.close();
+  await rm(dataDir, { recursive: true, force: true });
+  return {
+    connections: CONNECTIONS,
+    duration_s: DURATION_S,
+    submit_rps: submit.rps,
+    submit_p50_ms: submit.p50_ms,
+    submit_p99_ms: submit.p99_ms,
+    submit_non2xx: submit.non2xx,
+    bare_rps: baseline.rps,
+    bare_p50_ms: baseline.p50_ms,
+    bare_p99_ms: baseline.p99_ms,
+    rps_ratio_vs_bare: submit.rps / baseline.rps,
+    sse_event_p50_ms: events.p50_ms,
+    sse_event_p99_ms: events.p99_ms,
+    sse_events_measured: events.events,
+    idle_rss_mb: idleRssMb,
+  };
+}
