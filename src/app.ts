@@ -15,6 +15,9 @@ import { ProgressBus } from './jobs/progress-bus.js';
 import { ThreadRunner, type InferenceRunner } from './jobs/runner.js';
 import { WorkerPool } from './jobs/worker-pool.js';
 import { FileBlobStore } from './store/blob-store.js';
+import { describePolicy } from './privacy/policy.js';
+import { exportArchive } from './privacy/export.js';
+import { eraseOwner } from './privacy/erase.js';
 import { openSqlite, type Store } from './store/database.js';
 import { readFileSync } from 'node:fs';
 import { packageRoot } from './config.js';
@@ -85,7 +88,13 @@ export function createApp(config: Config, options: AppOptions = {}) {
       images,
       catalog: engines.catalog,
       limits: { maxBodyBytes: Math.max(config.maxUploadBytes * 2, 1024 * 1024), maxUploadBytes: config.maxUploadBytes, maxPixels: config.maxPixels },
+      privacy: {
+        policy: () => describePolicy(config.retention, config.purgeIntervalMs),
+        export: (owner) => exportArchive({ db: store.db, blobs, clock }, owner, { policy: describePolicy(config.retention, config.purgeIntervalMs) }),
+        erase: (owner) => eraseOwner({ db: store.db, blobs, checkpoint: () => store.checkpoint(), cancel: (id) => pool.cancel(id) }, owner),
+      },
       version: VERSION,
+      webRoot: join(packageRoot(), 'web', 'dist'),
       health: async () => ({
         queue: { queued: await jobStore.count('queued'), running: await jobStore.count('running') },
         workers: { total: config.workers, busy: pool.busy },

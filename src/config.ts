@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { retentionFromEnv, type RetentionPolicy } from './privacy/retention.js';
+import { parseDuration, retentionFromEnv, type RetentionPolicy } from './privacy/retention.js';
 
 export interface Config {
   dataDir: string;
@@ -25,6 +25,8 @@ export interface Config {
   /** Preview images per job on event streams (0: none). */
   previews: number;
   retention: RetentionPolicy;
+  /** How often the retention purge runs. */
+  purgeIntervalMs: number;
   auth: boolean;
   logLevel: string;
 }
@@ -70,6 +72,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     maxPixels: integer(env, 'DARKROOM_MAX_PIXELS', 4096 * 4096, 1, 1 << 30),
     previews: integer(env, 'DARKROOM_PREVIEWS', 4, 0, 1000),
     retention: retentionFromEnv(env),
+    purgeIntervalMs: parseDuration(env.DARKROOM_PURGE_INTERVAL || '15m', 'DARKROOM_PURGE_INTERVAL') ?? 15 * 60_000,
     auth: auth === 'on',
     logLevel: env.DARKROOM_LOG_LEVEL || 'info',
   };

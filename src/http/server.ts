@@ -15,6 +15,21 @@ import { imageRoutes } from './routes/images.js';
 import { jobRoutes } from './routes/jobs.js';
 import { modelRoutes } from './routes/models.js';
 import { openAiRoutes } from './routes/openai.js';
+import { privacyRoutes } from './routes/privacy.js';
+import { studioRoutes } from './routes/studio.js';
+
+export const STUDIO_CSP = [
+  "default-src 'self'",
+  "img-src 'self' data: blob:",
+  "style-src 'self'",
+  "script-src 'self'",
+  "connect-src 'self'",
+  "font-src 'self'",
+  "frame-ancestors 'none'",
+  "form-action 'self'",
+  "base-uri 'none'",
+  "object-src 'none'",
+].join('; ');
 
 export interface ServerOptions {
   /** A pino logger; none by default. */
@@ -37,9 +52,29 @@ export async function buildServer(context: HttpContext, options: ServerOptions =
     trustProxy: false,
     genReqId: () => Math.random().toString(36).slice(2, 10),
   });
+  // An empty JSON body (some clients send one with POST /sdapi/v1/interrupt) is no body.
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    const text = String(body);
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(Object.assign(new Error('The request body is not valid JSON'), { code: 'FST_ERR_CTP_INVALID_JSON_BODY', statusCode: 400 }), undefined);
+    }
+  });
   // Route schemas document the API; requests are parsed by the shared zod schemas instead.
   app.setValidatorCompiler(() => (data) => ({ value: data }));
   installErrorHandling(app);
+  app.addHook('onSend', async (_request, reply, payload) => {
+    // The studio may load nothing from any other origin: scripts, styles, images,
+    // connections and frames are limited to this server (and data/blob URLs for images).
+    // Routes with their own policy (the API docs page) keep it.
+    if (!reply.hasHeader('content-security-policy')) reply.header('Content-Security-Policy', STUDIO_CSP);
+    reply.header('X-Content-Type-Options', 'nosniff');
+    reply.header('Referrer-Policy', 'no-referrer');
+    reply.header('Cross-Origin-Opener-Policy', 'same-origin');
+    return payload;
+  });
   await app.register(fastifyMultipart, { limits: { fileSize: context.limits.maxUploadBytes } });
   await app.register(fastifySwagger, {
     openapi: {
@@ -48,8 +83,9 @@ export async function buildServer(context: HttpContext, options: ServerOptions =
     },
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/api/docs', staticCSP: true });
-  for (const routes of [healthRoutes, jobRoutes, imageRoutes, modelRoutes, openAiRoutes, a1111Routes]) {
+  for (const routes of [healthRoutes, jobRoutes, imageRoutes, modelRoutes, privacyRoutes, openAiRoutes, a1111Routes]) {
     await app.register(async (scope) => routes(scope, context));
   }
+  await app.register(async (scope) => studioRoutes(scope, context.webRoot));
   return app;
 }

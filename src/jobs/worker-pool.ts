@@ -134,11 +134,13 @@ export class WorkerPool {
       await reporting;
       if (controller.signal.aborted) throw new DarkroomError('cancelled', 'The job was cancelled.');
       const rows = await images.storeOutputs(job.owner, job.id, result.images);
-      if (await store.complete(job.id, attempt, rows, clock.now())) {
-        bus.publish(job.id, { type: 'done', images: rows.map(imageView) });
-      } else {
+      // The job may have been erased or finished elsewhere meanwhile: then its files go too.
+      const completed = await store.complete(job.id, attempt, rows, clock.now()).catch(async (error: unknown) => {
         await images.discardBlobs(rows);
-      }
+        throw error;
+      });
+      if (completed) bus.publish(job.id, { type: 'done', images: rows.map(imageView) });
+      else await images.discardBlobs(rows);
     } catch (error) {
       await reporting;
       // A shutdown leaves the job "running"; the next start re-queues it, as after a crash.

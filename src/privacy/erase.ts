@@ -1,0 +1,29 @@
+// Erasure of everything a user has, at once: running jobs are stopped, rows deleted
+// (secure_delete overwrites their pages), image files removed, and the write-ahead log
+// truncated so no copy of the deleted rows stays in it.
+
+import type { Kysely } from 'kysely';
+import type { BlobStore } from '../store/blob-store.js';
+import type { Database } from '../store/schema.js';
+
+export interface EraseDeps {
+  db: Kysely<Database>;
+  blobs: BlobStore;
+  checkpoint(): Promise<void>;
+  /** Stops a job running in this process. */
+  cancel(jobId: string): boolean;
+}
+
+export async function eraseOwner(deps: EraseDeps, owner: string): Promise<{ jobs: number; images: number }> {
+  const running = await deps.db.selectFrom('jobs').select('id').where('owner', '=', owner).where('status', '=', 'running').execute();
+  for (const job of running) deps.cancel(job.id);
+  const { keys, jobs } = await deps.db.transaction().execute(async (tx) => {
+    const images = await tx.selectFrom('images').select('blob_key').where('owner', '=', owner).execute();
+    await tx.deleteFrom('images').where('owner', '=', owner).execute();
+    const deleted = await tx.deleteFrom('jobs').where('owner', '=', owner).executeTakeFirst();
+    return { keys: images.map((i) => i.blob_key), jobs: Number(deleted.numDeletedRows) };
+  });
+  await Promise.all(keys.map((key) => deps.blobs.delete(key)));
+  await deps.checkpoint();
+  return { jobs, images: keys.length };
+}
