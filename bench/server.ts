@@ -80,7 +80,7 @@ export async function serverBenchmark(): Promise<Record<string, unknown>> {
   const config = loadConfig({ DARKROOM_DATA_DIR: dataDir, DARKROOM_QUEUE_LIMIT: '1000000', DARKROOM_WORKERS: '4', DARKROOM_PREVIEWS: '0' });
   const app = createApp(config, { runners: () => Array.from({ length: 4 }, () => new InlineRunner(trivialEngine)) });
   const services = await app.services();
-  await services.pool.start();
+  await services.start();
   const server = await buildServer(services.http);
   const url = await server.listen({ host: '127.0.0.1', port: 0 });
   await new Promise((r) => setTimeout(r, 500));

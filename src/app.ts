@@ -18,11 +18,16 @@ import { FileBlobStore } from './store/blob-store.js';
 import { describePolicy } from './privacy/policy.js';
 import { exportArchive } from './privacy/export.js';
 import { eraseOwner } from './privacy/erase.js';
+import { formatDuration } from './privacy/policy.js';
+import { lastPurge, purgeExpired, schedulePurge, type PurgeReport } from './privacy/purge.js';
 import { openSqlite, type Store } from './store/database.js';
 import { readFileSync } from 'node:fs';
 import { packageRoot } from './config.js';
 
 export interface Services {
+  /** Starts the workers (re-queuing jobs a crash interrupted) and the scheduled purge. */
+  start(): Promise<{ requeued: string[]; failed: string[] }>;
+  purge(): Promise<PurgeReport>;
   store: Store;
   blobs: FileBlobStore;
   images: ImageService;
@@ -48,6 +53,8 @@ export function createApp(config: Config, options: AppOptions = {}) {
   const engines = localEngines(config);
   const clock = options.clock ?? systemClock;
   let services: Promise<Services> | undefined;
+  let purgeSchedule: { stop(): Promise<void> } | undefined;
+  const log = options.log ?? { warn: () => {} };
 
   async function open(): Promise<Services> {
     if (config.databaseUrl) throw new Error('DARKROOM_DATABASE_URL is not supported yet; unset it to use SQLite');
@@ -71,7 +78,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
       runners: options.runners?.() ?? Array.from({ length: config.workers }, () => new ThreadRunner(config)),
       previews: config.previews,
       maxAttempts: 2,
-      log: options.log ?? { warn: () => {} },
+      log,
     });
     const jobs = new JobService({
       store: jobStore,
@@ -98,9 +105,26 @@ export function createApp(config: Config, options: AppOptions = {}) {
       health: async () => ({
         queue: { queued: await jobStore.count('queued'), running: await jobStore.count('running') },
         workers: { total: config.workers, busy: pool.busy },
+        purge: { interval: formatDuration(config.purgeIntervalMs), last: await lastPurge(store.db) },
       }),
     };
-    return { store, blobs, images, jobStore, bus, jobs, pool, http };
+    const purge = () => purgeExpired({ db: store.db, blobs, clock, retention: config.retention, checkpoint: () => store.checkpoint() });
+    return {
+      async start() {
+        const recovered = await pool.start();
+        purgeSchedule ??= schedulePurge(purge, config.purgeIntervalMs, (error) => log.warn({ err: { message: (error as Error).message } }, 'purge failed'));
+        return recovered;
+      },
+      purge,
+      store,
+      blobs,
+      images,
+      jobStore,
+      bus,
+      jobs,
+      pool,
+      http,
+    };
   }
 
   return {
@@ -111,6 +135,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
     async close() {
       if (services) {
         const opened = await services;
+        await purgeSchedule?.stop();
         await opened.pool.stop();
         await opened.store.close();
       }

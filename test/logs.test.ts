@@ -28,7 +28,7 @@ beforeAll(async () => {
   const logger = pino({ level: 'trace', serializers: logSerializers }, sink);
   const app = createApp(loadConfig({ DARKROOM_DATA_DIR: dataDir }), { log: logger });
   const services = await app.services();
-  await services.pool.start();
+  await services.start();
   const server = await buildServer(services.http, { logger });
   url = await server.listen({ host: '127.0.0.1', port: 0 });
   close = async () => {

@@ -8,6 +8,7 @@ import { loadConfig } from '../config.js';
 import { DarkroomError } from '../domain/errors.js';
 import { editCommand, generateCommand } from './commands/generation.js';
 import { modelsCommand } from './commands/models.js';
+import { purgeCommand } from './commands/purge.js';
 import { serveCommand } from './commands/serve.js';
 import type { CliIo } from './io.js';
 
@@ -30,6 +31,7 @@ export async function run(argv: string[], io: CliIo, stopped: Promise<void> = ne
   program.addCommand(editCommand(getApp, io));
   program.addCommand(modelsCommand(getApp, io));
   program.addCommand(serveCommand(io, stopped));
+  program.addCommand(purgeCommand(getApp, io));
   for (const command of program.commands) command.exitOverride().configureOutput({ outputError: () => {} });
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -7,10 +7,12 @@ import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect, sql, type Migration, type MigrationProvider } from 'kysely';
 import * as jobsAndImages from './migrations/0001-jobs-and-images.js';
+import * as purgeRuns from './migrations/0002-purge-runs.js';
 import type { Database } from './schema.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-jobs-and-images': jobsAndImages,
+  '0002-purge-runs': purgeRuns,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

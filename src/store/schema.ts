@@ -48,7 +48,18 @@ export interface ImagesTable {
   expires_at: number | null;
 }
 
+/** Retention purges, kept as usage-class records. */
+export interface PurgeRunsTable {
+  id: Generated<number>;
+  started_at: number;
+  finished_at: number;
+  images_deleted: number;
+  prompts_cleared: number;
+  jobs_deleted: number;
+}
+
 export interface Database {
   jobs: JobsTable;
   images: ImagesTable;
+  purge_runs: PurgeRunsTable;
 }

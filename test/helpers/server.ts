@@ -23,7 +23,7 @@ export async function startTestServer(env: NodeJS.ProcessEnv = {}, options: AppO
   const config = loadConfig({ DARKROOM_DATA_DIR: dataDir, DARKROOM_PORT: '0', ...env });
   const app = createApp(config, options);
   const services = await app.services();
-  await services.pool.start();
+  await services.start();
   const server = await buildServer(services.http);
   const address = await server.listen({ host: '127.0.0.1', port: 0 });
   return {

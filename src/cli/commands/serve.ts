@@ -45,7 +45,7 @@ export function serveCommand(io: CliIo, stopped: Promise<void>): Command {
       const logger = pino({ level: config.logLevel, serializers: logSerializers }, io.stdout);
       const app = createApp(config, { log: logger });
       const services = await app.services();
-      const recovered = await services.pool.start();
+      const recovered = await services.start();
       if (recovered.requeued.length + recovered.failed.length > 0) {
         logger.warn({ requeued: recovered.requeued, failed: recovered.failed }, 'jobs interrupted by the last shutdown');
       }
