@@ -67,6 +67,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
       clock,
       retention: config.retention,
       limits: { maxBytes: config.maxUploadBytes, maxPixels: config.maxPixels },
+      creatorTool: `Darkroom ${VERSION}`,
     });
     const jobStore = new JobStore(store.db);
     const bus = new ProgressBus();

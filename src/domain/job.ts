@@ -30,6 +30,8 @@ const generation = {
   /** Random when absent; image k of a batch uses seed + k. */
   seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
   n: z.number().int().min(1).max(MAX_BATCH).default(1),
+  /** Write the prompt into the image file's metadata (off: files never carry prompts). */
+  embed_prompt: z.boolean().default(false),
 };
 
 export const Txt2ImgSpec = z.object({ operation: z.literal('txt2img'), ...generation });

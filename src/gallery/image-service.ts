@@ -9,6 +9,7 @@ import { DarkroomError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import type { Mask, RgbImage } from '../domain/image.js';
 import { decodeImage, decodeMask, encodePng } from '../images/codec.js';
+import { encodeLabelledPng, type Provenance } from '../images/provenance.js';
 import { expiresAt, type RetentionPolicy } from '../privacy/retention.js';
 import { newBlobKey, type BlobStore } from '../store/blob-store.js';
 import type { Database, ImagesTable } from '../store/schema.js';
@@ -59,6 +60,8 @@ export class ImageService {
       clock: Clock;
       retention: RetentionPolicy;
       limits: UploadLimits;
+      /** Named in the provenance label of outputs, e.g. "Darkroom 0.1.0". */
+      creatorTool: string;
     },
   ) {}
 
@@ -94,12 +97,16 @@ export class ImageService {
     return imageView(row);
   }
 
-  /** Stores the bytes of a job's outputs and returns their rows; the caller inserts them with the job's completion. */
-  async storeOutputs(owner: string, jobId: string, outputs: { seed: number; image: RgbImage }[]): Promise<ImageRow[]> {
+  /**
+   * Stores a job's outputs, labelled as AI-generated (and with the prompt only when asked),
+   * and returns their rows; the caller inserts them with the job's completion.
+   */
+  async storeOutputs(owner: string, jobId: string, outputs: { seed: number; image: RgbImage }[], label: Omit<Provenance, 'creatorTool'>): Promise<ImageRow[]> {
     const now = this.deps.clock.now();
     const expires = expiresAt(this.deps.retention, 'outputs', now);
+    const provenance = { ...label, creatorTool: this.deps.creatorTool };
     const rows: ImageRow[] = [];
-    for (const { seed, image } of outputs) rows.push(await this.storeBlob(owner, 'output', jobId, image, seed, now, expires));
+    for (const { seed, image } of outputs) rows.push(await this.storeBlob(owner, 'output', jobId, image, seed, now, expires, provenance));
     return rows;
   }
 
@@ -107,8 +114,17 @@ export class ImageService {
     await Promise.all(rows.map((r) => this.deps.blobs.delete(r.blob_key)));
   }
 
-  private async storeBlob(owner: string, kind: ImageRow['kind'], jobId: string | null, image: RgbImage, seed: number | null, now: number, expires: number | null): Promise<ImageRow> {
-    const png = await encodePng(image);
+  private async storeBlob(
+    owner: string,
+    kind: ImageRow['kind'],
+    jobId: string | null,
+    image: RgbImage,
+    seed: number | null,
+    now: number,
+    expires: number | null,
+    provenance?: Provenance,
+  ): Promise<ImageRow> {
+    const png = provenance ? await encodeLabelledPng(image, provenance) : await encodePng(image);
     const key = newBlobKey();
     await this.deps.blobs.put(key, png);
     return {

@@ -9,6 +9,7 @@ import { DarkroomError } from '../domain/errors.js';
 import type { RgbImage } from '../domain/image.js';
 import type { ImageService } from '../gallery/image-service.js';
 import { imageView } from '../gallery/image-service.js';
+import { sourceTypeOf } from '../images/provenance.js';
 import { specOf, type JobRow, type JobStore } from './job-store.js';
 import type { ProgressBus } from './progress-bus.js';
 import type { InferenceRunner } from './runner.js';
@@ -133,7 +134,10 @@ export class WorkerPool {
       );
       await reporting;
       if (controller.signal.aborted) throw new DarkroomError('cancelled', 'The job was cancelled.');
-      const rows = await images.storeOutputs(job.owner, job.id, result.images);
+      const rows = await images.storeOutputs(job.owner, job.id, result.images, {
+        sourceType: sourceTypeOf(spec.operation),
+        ...(spec.embed_prompt ? { prompt: spec.prompt } : {}),
+      });
       // The job may have been erased or finished elsewhere meanwhile: then its files go too.
       const completed = await store.complete(job.id, attempt, rows, clock.now()).catch(async (error: unknown) => {
         await images.discardBlobs(rows);

@@ -9,7 +9,9 @@ import { DarkroomError } from '../../domain/errors.js';
 import { describeIssues, JobSpec, SCHEDULER_NAMES, type JobSpecInput } from '../../domain/job.js';
 import type { Mask, RgbImage } from '../../domain/image.js';
 import { randomSeed } from '../../engine/diffusion/rng.js';
-import { decodeImage, decodeMask, encodePng } from '../../images/codec.js';
+import { VERSION } from '../../app.js';
+import { decodeImage, decodeMask } from '../../images/codec.js';
+import { encodeLabelledPng, sourceTypeOf } from '../../images/provenance.js';
 import type { CliIo } from '../io.js';
 import { number } from '../parse.js';
 import { progressBar } from '../progress.js';
@@ -25,7 +27,8 @@ export function withGenerationOptions(command: Command): Command {
     .option('--guidance <g>', 'how closely to follow the prompt (classifier-free guidance scale)', number('--guidance'), 7.5)
     .option('--seed <s>', 'random seed; the same seed and settings give the same image', number('--seed'))
     .addOption(new Option('--scheduler <name>', 'sampler').choices(SCHEDULER_NAMES).default('euler'))
-    .option('-n, --count <n>', 'number of images (seed, seed + 1, ...)', number('-n'), 1);
+    .option('-n, --count <n>', 'number of images (seed, seed + 1, ...)', number('-n'), 1)
+    .option('--embed-prompt', 'write the prompt into the PNG metadata (by default files carry no prompt)');
 }
 
 export interface GenerationOptions {
@@ -39,6 +42,7 @@ export interface GenerationOptions {
   seed?: number;
   scheduler: string;
   count: number;
+  embedPrompt?: boolean;
 }
 
 export function baseSpec(prompt: string, options: GenerationOptions): Omit<JobSpecInput, 'operation'> {
@@ -51,6 +55,7 @@ export function baseSpec(prompt: string, options: GenerationOptions): Omit<JobSp
     scheduler: options.scheduler as JobSpecInput['scheduler'],
     n: options.count,
     seed: options.seed ?? randomSeed(),
+    embed_prompt: options.embedPrompt ?? false,
     ...(options.width !== undefined ? { width: options.width } : {}),
     ...(options.height !== undefined ? { height: options.height } : {}),
   };
@@ -95,8 +100,13 @@ export async function runGeneration(
     bar.stop();
   }
   const paths = outputPaths(resolve(io.cwd, output ?? `darkroom-${spec.seed}.png`), result.images.length);
+  const provenance = {
+    sourceType: sourceTypeOf(spec.operation),
+    creatorTool: `Darkroom ${VERSION}`,
+    ...(spec.embed_prompt ? { prompt: spec.prompt } : {}),
+  };
   for (const [i, { image }] of result.images.entries()) {
-    await writeFile(paths[i]!, await encodePng(image));
+    await writeFile(paths[i]!, await encodeLabelledPng(image, provenance));
     io.stdout.write(`${paths[i]}\n`);
   }
   if (io.stderr.isTTY) {

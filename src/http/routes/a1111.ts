@@ -333,6 +333,8 @@ export async function a1111Routes(app: FastifyInstance, context: HttpContext) {
       // Chosen here rather than by the engine so that info names the seeds even when interrupted.
       seed: body.seed === -1 ? randomSeed() : body.seed,
       n,
+      // Unlike A1111, Darkroom writes no generation parameters into files.
+      embed_prompt: false,
     };
   }
 

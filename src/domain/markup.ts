@@ -1,7 +1,7 @@
-// Escaping for the few pages the server writes itself.
+// Escaping for text placed in HTML or XML (the privacy page, XMP packets).
 
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
-export function escapeHtml(text: string): string {
+export function escapeMarkup(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ENTITIES[c]!);
 }
