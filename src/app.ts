@@ -21,10 +21,13 @@ import { eraseOwner } from './privacy/erase.js';
 import { formatDuration } from './privacy/policy.js';
 import { lastPurge, purgeExpired, schedulePurge, type PurgeReport } from './privacy/purge.js';
 import { openSqlite, type Store } from './store/database.js';
+import { Keyring } from './store/keyring.js';
+import { loadMasterKey } from './store/master-key.js';
 import { readFileSync } from 'node:fs';
 import { packageRoot } from './config.js';
 
 export interface Services {
+  keyring: Keyring;
   /** Starts the workers (re-queuing jobs a crash interrupted) and the scheduled purge. */
   start(): Promise<{ requeued: string[]; failed: string[] }>;
   purge(): Promise<PurgeReport>;
@@ -61,6 +64,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
     const store = await openSqlite(join(config.dataDir, 'darkroom.db'));
     const blobs = new FileBlobStore(join(config.dataDir, 'blobs'));
     await blobs.sweepTemporary();
+    const keyring = new Keyring(store.db, loadMasterKey(config.masterKey, join(config.dataDir, 'master.key')), clock);
     const images = new ImageService({
       db: store.db,
       blobs,
@@ -68,8 +72,9 @@ export function createApp(config: Config, options: AppOptions = {}) {
       retention: config.retention,
       limits: { maxBytes: config.maxUploadBytes, maxPixels: config.maxPixels },
       creatorTool: `Darkroom ${VERSION}`,
+      keyring,
     });
-    const jobStore = new JobStore(store.db);
+    const jobStore = new JobStore(store.db, keyring);
     const bus = new ProgressBus();
     const pool = new WorkerPool({
       store: jobStore,
@@ -98,8 +103,9 @@ export function createApp(config: Config, options: AppOptions = {}) {
       limits: { maxBodyBytes: Math.max(config.maxUploadBytes * 2, 1024 * 1024), maxUploadBytes: config.maxUploadBytes, maxPixels: config.maxPixels },
       privacy: {
         policy: () => describePolicy(config.retention, config.purgeIntervalMs),
-        export: (owner) => exportArchive({ db: store.db, blobs, clock }, owner, { policy: describePolicy(config.retention, config.purgeIntervalMs) }),
-        erase: (owner) => eraseOwner({ db: store.db, blobs, checkpoint: () => store.checkpoint(), cancel: (id) => pool.cancel(id) }, owner),
+        export: (owner) => exportArchive({ jobs: jobStore, images, clock }, owner, { policy: describePolicy(config.retention, config.purgeIntervalMs) }),
+        erase: (owner) =>
+          eraseOwner({ db: store.db, blobs, checkpoint: () => store.checkpoint(), cancel: (id) => pool.cancel(id), destroyKey: (o) => keyring.destroy(o) }, owner),
       },
       version: VERSION,
       webRoot: join(packageRoot(), 'web', 'dist'),
@@ -117,6 +123,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
         return recovered;
       },
       purge,
+      keyring,
       store,
       blobs,
       images,

@@ -28,6 +28,8 @@ export interface Config {
   /** How often the retention purge runs. */
   purgeIntervalMs: number;
   auth: boolean;
+  /** Unset: generated once into <data dir>/master.key. */
+  masterKey: string | undefined;
   logLevel: string;
 }
 
@@ -74,6 +76,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     retention: retentionFromEnv(env),
     purgeIntervalMs: parseDuration(env.DARKROOM_PURGE_INTERVAL || '15m', 'DARKROOM_PURGE_INTERVAL') ?? 15 * 60_000,
     auth: auth === 'on',
+    masterKey: env.DARKROOM_MASTER_KEY || undefined,
     logLevel: env.DARKROOM_LOG_LEVEL || 'info',
   };
 }

@@ -12,6 +12,7 @@ import { decodeImage, decodeMask, encodePng } from '../images/codec.js';
 import { encodeLabelledPng, type Provenance } from '../images/provenance.js';
 import { expiresAt, type RetentionPolicy } from '../privacy/retention.js';
 import { newBlobKey, type BlobStore } from '../store/blob-store.js';
+import type { Keyring } from '../store/keyring.js';
 import type { Database, ImagesTable } from '../store/schema.js';
 import type { Selectable } from 'kysely';
 
@@ -62,6 +63,8 @@ export class ImageService {
       limits: UploadLimits;
       /** Named in the provenance label of outputs, e.g. "Darkroom 0.1.0". */
       creatorTool: string;
+      /** Seals image files with their owner's key. */
+      keyring: Keyring;
     },
   ) {}
 
@@ -126,7 +129,7 @@ export class ImageService {
   ): Promise<ImageRow> {
     const png = provenance ? await encodeLabelledPng(image, provenance) : await encodePng(image);
     const key = newBlobKey();
-    await this.deps.blobs.put(key, png);
+    await this.deps.blobs.put(key, await this.deps.keyring.seal(owner, png, 'image'));
     return {
       id: newId(kind === 'upload' ? 'up' : 'img'),
       owner,
@@ -160,9 +163,14 @@ export class ImageService {
 
   async bytes(owner: string, id: string): Promise<{ row: ImageRow; data: Buffer }> {
     const row = await this.row(owner, id);
-    const data = await this.deps.blobs.get(row.blob_key);
-    if (!data) throw new DarkroomError('not_found', `The bytes of image ${id} are gone`);
-    return { row, data };
+    return { row, data: await this.contents(row) };
+  }
+
+  /** The decrypted file of a row. */
+  async contents(row: ImageRow): Promise<Buffer> {
+    const sealed = await this.deps.blobs.get(row.blob_key);
+    if (!sealed) throw new DarkroomError('not_found', `The bytes of image ${row.id} are gone`);
+    return this.deps.keyring.open(row.owner, sealed, 'image');
   }
 
   async thumbnail(owner: string, id: string, side = 256): Promise<Buffer> {
@@ -176,6 +184,18 @@ export class ImageService {
 
   async mask(owner: string, id: string): Promise<Mask> {
     return decodeMask((await this.bytes(owner, id)).data);
+  }
+
+  /** Every unexpired image row of the owner, oldest first (for the export archive). */
+  async rows(owner: string): Promise<ImageRow[]> {
+    const now = this.deps.clock.now();
+    return this.deps.db
+      .selectFrom('images')
+      .selectAll()
+      .where('owner', '=', owner)
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+      .orderBy('created_at')
+      .execute();
   }
 
   async list(owner: string, options: { limit: number; kind?: ImageRow['kind'] }): Promise<ImageView[]> {

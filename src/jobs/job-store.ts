@@ -4,6 +4,7 @@
 
 import type { Kysely, Selectable } from 'kysely';
 import type { JobSpec } from '../domain/job.js';
+import type { Keyring } from '../store/keyring.js';
 import type { Database, ImagesTable, JobsTable, JobStatus } from '../store/schema.js';
 
 export type JobRow = Selectable<JobsTable>;
@@ -15,18 +16,36 @@ export function specOf(job: JobRow): JobSpec {
 export type ImageRow = Selectable<ImagesTable>;
 
 export class JobStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly keyring: Keyring,
+  ) {}
+
+  /** Rows leave the store with their prompts unsealed. */
+  private async reveal(row: JobRow): Promise<JobRow> {
+    return {
+      ...row,
+      prompt: await this.keyring.openText(row.owner, row.prompt, 'prompt'),
+      negative_prompt: await this.keyring.openText(row.owner, row.negative_prompt, 'prompt'),
+    };
+  }
 
   async insert(row: JobRow): Promise<void> {
-    await this.db.insertInto('jobs').values(row).execute();
+    const prompt = await this.keyring.sealText(row.owner, row.prompt, 'prompt');
+    const negative = await this.keyring.sealText(row.owner, row.negative_prompt, 'prompt');
+    await this.db.insertInto('jobs').values({ ...row, prompt, negative_prompt: negative }).execute();
   }
 
   async get(id: string): Promise<JobRow | undefined> {
-    return this.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await this.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && this.reveal(row);
   }
 
-  async list(owner: string, limit: number): Promise<JobRow[]> {
-    return this.db.selectFrom('jobs').selectAll().where('owner', '=', owner).orderBy('created_at', 'desc').limit(limit).execute();
+  /** The owner's jobs, newest first (all of them when no limit is given). */
+  async list(owner: string, limit?: number): Promise<JobRow[]> {
+    let query = this.db.selectFrom('jobs').selectAll().where('owner', '=', owner).orderBy('created_at', 'desc');
+    if (limit !== undefined) query = query.limit(limit);
+    return Promise.all((await query.execute()).map((row) => this.reveal(row)));
   }
 
   async count(status: JobStatus): Promise<number> {

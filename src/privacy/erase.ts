@@ -1,6 +1,7 @@
-// Erasure of everything a user has, at once: running jobs are stopped, rows deleted
-// (secure_delete overwrites their pages), image files removed, and the write-ahead log
-// truncated so no copy of the deleted rows stays in it.
+// Erasure of everything a user has, at once: running jobs are stopped, their data key is
+// destroyed (so any copy of their sealed data, in a backup too, stays unreadable), rows are
+// deleted (secure_delete overwrites their pages), image files removed, and the write-ahead
+// log truncated so no copy of the deleted rows stays in it.
 
 import type { Kysely } from 'kysely';
 import type { BlobStore } from '../store/blob-store.js';
@@ -12,11 +13,13 @@ export interface EraseDeps {
   checkpoint(): Promise<void>;
   /** Stops a job running in this process. */
   cancel(jobId: string): boolean;
+  destroyKey(owner: string): Promise<void>;
 }
 
 export async function eraseOwner(deps: EraseDeps, owner: string): Promise<{ jobs: number; images: number }> {
   const running = await deps.db.selectFrom('jobs').select('id').where('owner', '=', owner).where('status', '=', 'running').execute();
   for (const job of running) deps.cancel(job.id);
+  await deps.destroyKey(owner);
   const { keys, jobs } = await deps.db.transaction().execute(async (tx) => {
     const images = await tx.selectFrom('images').select('blob_key').where('owner', '=', owner).execute();
     await tx.deleteFrom('images').where('owner', '=', owner).execute();

@@ -1,18 +1,15 @@
 // A user's archive: everything Darkroom holds for them, as one zip: jobs.json (with the
-// prompts still within their window), images.json, and every image file.
+// prompts still within their window), images.json, and every image file, decrypted.
 
 import { Readable } from 'node:stream';
 import { Zip, ZipDeflate, ZipPassThrough } from 'fflate';
-import type { Kysely } from 'kysely';
 import type { Clock } from '../domain/clock.js';
-import { imageView } from '../gallery/image-service.js';
-import { specOf } from '../jobs/job-store.js';
-import type { BlobStore } from '../store/blob-store.js';
-import type { Database } from '../store/schema.js';
+import { imageView, type ImageService } from '../gallery/image-service.js';
+import { specOf, type JobStore } from '../jobs/job-store.js';
 
 export interface ExportDeps {
-  db: Kysely<Database>;
-  blobs: BlobStore;
+  jobs: JobStore;
+  images: ImageService;
   clock: Clock;
 }
 
@@ -22,14 +19,8 @@ function iso(ms: number | null): string | null {
 
 export async function exportArchive(deps: ExportDeps, owner: string, about: Record<string, unknown>): Promise<Readable> {
   const now = deps.clock.now();
-  const jobs = await deps.db.selectFrom('jobs').selectAll().where('owner', '=', owner).orderBy('created_at').execute();
-  const images = await deps.db
-    .selectFrom('images')
-    .selectAll()
-    .where('owner', '=', owner)
-    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
-    .orderBy('created_at')
-    .execute();
+  const jobs = (await deps.jobs.list(owner)).reverse();
+  const images = await deps.images.rows(owner);
   const out = new Readable({ read() {} });
   const zip = new Zip((error, chunk, final) => {
     if (error) out.destroy(error);
@@ -63,12 +54,10 @@ export async function exportArchive(deps: ExportDeps, owner: string, about: Reco
   );
   addJson('images.json', images.map((row) => ({ ...imageView(row), file: `images/${row.id}.png` })));
   for (const row of images) {
-    const data = await deps.blobs.get(row.blob_key);
-    if (!data) continue;
     // PNGs are compressed already; store them as they are.
     const file = new ZipPassThrough(`images/${row.id}.png`);
     zip.add(file);
-    file.push(data, true);
+    file.push(await deps.images.contents(row), true);
   }
   zip.end();
   return out;

@@ -8,11 +8,13 @@ import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect, sql, type Migration, type MigrationProvider } from 'kysely';
 import * as jobsAndImages from './migrations/0001-jobs-and-images.js';
 import * as purgeRuns from './migrations/0002-purge-runs.js';
+import * as dataKeys from './migrations/0003-data-keys.js';
 import type { Database } from './schema.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-jobs-and-images': jobsAndImages,
   '0002-purge-runs': purgeRuns,
+  '0003-data-keys': dataKeys,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

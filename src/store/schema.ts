@@ -13,7 +13,7 @@ export interface JobsTable {
   status: JobStatus;
   /** The job spec as JSON, without the prompts (those live in their own columns). */
   spec: string;
-  /** Retention class "prompts": cleared when prompt_expires_at passes. */
+  /** Retention class "prompts": cleared when prompt_expires_at passes. Sealed with the owner's key. */
   prompt: string | null;
   negative_prompt: string | null;
   prompt_expires_at: number | null;
@@ -58,8 +58,16 @@ export interface PurgeRunsTable {
   jobs_deleted: number;
 }
 
+/** Each owner's data key, wrapped by the master key. */
+export interface DataKeysTable {
+  owner: string;
+  wrapped_key: string;
+  created_at: number;
+}
+
 export interface Database {
   jobs: JobsTable;
   images: ImagesTable;
   purge_runs: PurgeRunsTable;
+  data_keys: DataKeysTable;
 }
