@@ -22,12 +22,22 @@ import { formatDuration } from './privacy/policy.js';
 import { lastPurge, purgeExpired, schedulePurge, type PurgeReport } from './privacy/purge.js';
 import { openSqlite, type Store } from './store/database.js';
 import { Keyring } from './store/keyring.js';
+import { Accounts } from './accounts/accounts.js';
+import { ApiKeyService } from './accounts/api-keys.js';
+import { AuditLog } from './accounts/audit.js';
+import { IpHasher } from './accounts/ip-hash.js';
+import { Ledger } from './accounts/ledger.js';
+import { OAuthProvider, type ProviderName } from './accounts/oauth.js';
+import { SessionService } from './accounts/sessions.js';
+import { UserService } from './accounts/users.js';
 import { loadMasterKey } from './store/master-key.js';
 import { readFileSync } from 'node:fs';
 import { packageRoot } from './config.js';
 
 export interface Services {
   keyring: Keyring;
+  accounts: Accounts;
+  ledger: Ledger;
   /** Starts the workers (re-queuing jobs a crash interrupted) and the scheduled purge. */
   start(): Promise<{ requeued: string[]; failed: string[] }>;
   purge(): Promise<PurgeReport>;
@@ -75,6 +85,12 @@ export function createApp(config: Config, options: AppOptions = {}) {
       keyring,
     });
     const jobStore = new JobStore(store.db, keyring);
+    const ledger = new Ledger({ db: store.db, clock });
+    const users = new UserService({ db: store.db, clock });
+    const sessions = new SessionService({ db: store.db, clock });
+    const apiKeys = new ApiKeyService({ db: store.db, clock });
+    const audit = new AuditLog({ db: store.db, clock });
+    const ipHasher = new IpHasher({ db: store.db, clock });
     const bus = new ProgressBus();
     const pool = new WorkerPool({
       store: jobStore,
@@ -85,6 +101,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
       previews: config.previews,
       maxAttempts: 2,
       log,
+      settle: (jobId, outcome) => ledger.settle(jobId, outcome),
     });
     const jobs = new JobService({
       store: jobStore,
@@ -95,7 +112,18 @@ export function createApp(config: Config, options: AppOptions = {}) {
       check: (spec) => engines.registry.check(spec),
       workers: pool,
       queueLimit: config.queueLimit,
+      db: store.db,
+      credits: { ledger, enforced: config.auth, costOf: (spec) => spec.n * (config.costs[spec.operation] ?? 1) },
     });
+    const eraseData = (owner: string) =>
+      eraseOwner({ db: store.db, blobs, checkpoint: () => store.checkpoint(), cancel: (id) => pool.cancel(id), destroyKey: (o) => keyring.destroy(o) }, owner);
+    const accounts = new Accounts({ db: store.db, clock, users, ledger, eraseData, startingCredits: config.startingCredits });
+    const oauth = new Map(
+      Object.entries(config.oauth).map(([name, c]) => [
+        name,
+        new OAuthProvider(name as ProviderName, { ...c, redirectUri: `${config.publicUrl}/api/v1/auth/oauth/${name}/callback`, ...(c.base ? { base: c.base } : {}) }),
+      ]),
+    );
     const http: HttpContext = {
       jobs,
       images,
@@ -104,8 +132,22 @@ export function createApp(config: Config, options: AppOptions = {}) {
       privacy: {
         policy: () => describePolicy(config.retention, config.purgeIntervalMs),
         export: (owner) => exportArchive({ jobs: jobStore, images, clock }, owner, { policy: describePolicy(config.retention, config.purgeIntervalMs) }),
-        erase: (owner) =>
-          eraseOwner({ db: store.db, blobs, checkpoint: () => store.checkpoint(), cancel: (id) => pool.cancel(id), destroyKey: (o) => keyring.destroy(o) }, owner),
+        // With accounts on, erasing yourself removes the account too.
+        erase: async (owner) => (config.auth && owner !== 'local' ? accounts.remove(owner) : eraseData(owner)),
+      },
+      accounts: {
+        enabled: config.auth,
+        signupOpen: config.signupOpen,
+        secureCookies: config.publicUrl.startsWith('https:'),
+        rateLimit: config.rateLimit,
+        accounts,
+        users,
+        sessions,
+        apiKeys,
+        ledger,
+        audit,
+        ipHasher,
+        oauth,
       },
       version: VERSION,
       webRoot: join(packageRoot(), 'web', 'dist'),
@@ -118,12 +160,15 @@ export function createApp(config: Config, options: AppOptions = {}) {
     const purge = () => purgeExpired({ db: store.db, blobs, clock, retention: config.retention, checkpoint: () => store.checkpoint() });
     return {
       async start() {
+        await ledger.settleFinished();
         const recovered = await pool.start();
         purgeSchedule ??= schedulePurge(purge, config.purgeIntervalMs, (error) => log.warn({ err: { message: (error as Error).message } }, 'purge failed'));
         return recovered;
       },
       purge,
       keyring,
+      accounts,
+      ledger,
       store,
       blobs,
       images,

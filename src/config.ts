@@ -30,6 +30,16 @@ export interface Config {
   auth: boolean;
   /** Unset: generated once into <data dir>/master.key. */
   masterKey: string | undefined;
+  /** Whether anyone may create an account from the sign-in page (accounts on only). */
+  signupOpen: boolean;
+  startingCredits: number;
+  /** Credits per image, by operation; those not named cost 1. */
+  costs: Record<string, number>;
+  /** Requests per minute per account (or per anonymous address hash). */
+  rateLimit: number;
+  /** The address users reach the server at (OAuth redirects). */
+  publicUrl: string;
+  oauth: Partial<Record<'github' | 'google', { clientId: string; clientSecret: string; base: string | undefined }>>;
   logLevel: string;
 }
 
@@ -55,6 +65,29 @@ export function packageRoot(): string {
   }
 }
 
+/** "txt2img=1,upscale=2": credits per image by operation (operations not named cost 1). */
+function parseCosts(text: string): Record<string, number> {
+  const costs: Record<string, number> = {};
+  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const [operation, value] = part.split('=');
+    const cost = Number(value);
+    if (!operation || !Number.isInteger(cost) || cost < 0) throw new RangeError(`Expected DARKROOM_COSTS like "txt2img=1,img2img=2", got "${text}"`);
+    costs[operation.trim()] = cost;
+  }
+  return costs;
+}
+
+function oauthFrom(env: NodeJS.ProcessEnv): Config['oauth'] {
+  const out: Config['oauth'] = {};
+  for (const provider of ['github', 'google'] as const) {
+    const prefix = `DARKROOM_OAUTH_${provider.toUpperCase()}`;
+    const clientId = env[`${prefix}_CLIENT_ID`];
+    const clientSecret = env[`${prefix}_CLIENT_SECRET`];
+    if (clientId && clientSecret) out[provider] = { clientId, clientSecret, base: env[`${prefix}_BASE`] || undefined };
+  }
+  return out;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
   const dataDir = resolve(cwd, env.DARKROOM_DATA_DIR || './data');
   const port = integer(env, 'DARKROOM_PORT', 7860, 0, 65535);
@@ -77,6 +110,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     purgeIntervalMs: parseDuration(env.DARKROOM_PURGE_INTERVAL || '15m', 'DARKROOM_PURGE_INTERVAL') ?? 15 * 60_000,
     auth: auth === 'on',
     masterKey: env.DARKROOM_MASTER_KEY || undefined,
+    signupOpen: (env.DARKROOM_SIGNUP || 'closed') === 'open',
+    startingCredits: integer(env, 'DARKROOM_STARTING_CREDITS', 100, 0, 1_000_000_000),
+    costs: parseCosts(env.DARKROOM_COSTS || ''),
+    rateLimit: integer(env, 'DARKROOM_RATE_LIMIT', 120, 1, 1_000_000),
+    publicUrl: (env.DARKROOM_PUBLIC_URL || `http://${env.DARKROOM_HOST || '127.0.0.1'}:${port}`).replace(/\/+$/, ''),
+    oauth: oauthFrom(env),
     logLevel: env.DARKROOM_LOG_LEVEL || 'info',
   };
 }

@@ -10,6 +10,7 @@ import { editCommand, generateCommand } from './commands/generation.js';
 import { modelsCommand } from './commands/models.js';
 import { purgeCommand } from './commands/purge.js';
 import { serveCommand } from './commands/serve.js';
+import { creditsCommand, userCommand } from './commands/users.js';
 import type { CliIo } from './io.js';
 
 export const EXIT_USAGE = 2;
@@ -32,6 +33,8 @@ export async function run(argv: string[], io: CliIo, stopped: Promise<void> = ne
   program.addCommand(modelsCommand(getApp, io));
   program.addCommand(serveCommand(io, stopped));
   program.addCommand(purgeCommand(getApp, io));
+  program.addCommand(userCommand(getApp, io));
+  program.addCommand(creditsCommand(getApp, io));
   for (const command of program.commands) command.exitOverride().configureOutput({ outputError: () => {} });
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -3,6 +3,11 @@
 
 export const ERROR_STATUS = {
   invalid_parameter: 400,
+  unauthorized: 401,
+  insufficient_credits: 402,
+  forbidden: 403,
+  conflict: 409,
+  rate_limited: 429,
   invalid_image: 400,
   image_too_large: 413,
   not_found: 404,

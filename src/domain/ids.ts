@@ -3,7 +3,7 @@
 
 import { randomBytes } from 'node:crypto';
 
-export type IdKind = 'job' | 'img' | 'up';
+export type IdKind = 'job' | 'img' | 'up' | 'usr' | 'key' | 'tx';
 
 export function newId(kind: IdKind): string {
   return `${kind}_${randomBytes(12).toString('base64url')}`;

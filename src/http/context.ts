@@ -6,6 +6,15 @@ import type { ModelCatalog } from '../models/catalog.js';
 import type { FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
 import type { PolicyDescription } from '../privacy/policy.js';
+import { identityOf } from './auth.js';
+import type { Accounts } from '../accounts/accounts.js';
+import type { ApiKeyService } from '../accounts/api-keys.js';
+import type { AuditLog } from '../accounts/audit.js';
+import type { IpHasher } from '../accounts/ip-hash.js';
+import type { Ledger } from '../accounts/ledger.js';
+import type { OAuthProvider } from '../accounts/oauth.js';
+import type { SessionService } from '../accounts/sessions.js';
+import type { UserService } from '../accounts/users.js';
 // Adds OpenAPI fields (tags, summary) to route schemas.
 import '@fastify/swagger';
 
@@ -29,13 +38,27 @@ export interface HttpContext {
   privacy: {
     policy(): PolicyDescription;
     export(owner: string): Promise<Readable>;
-    erase(owner: string): Promise<{ jobs: number; images: number }>;
+    erase(owner: string): Promise<unknown>;
+  };
+  accounts: {
+    enabled: boolean;
+    signupOpen: boolean;
+    secureCookies: boolean;
+    rateLimit: number;
+    accounts: Accounts;
+    users: UserService;
+    sessions: SessionService;
+    apiKeys: ApiKeyService;
+    ledger: Ledger;
+    audit: AuditLog;
+    ipHasher: IpHasher;
+    oauth: Map<string, OAuthProvider>;
   };
   /** The built web studio (web/dist); absent when it has not been built. */
   webRoot: string | undefined;
 }
 
-/** The account a request acts for. Without accounts (auth off) everything belongs to the local owner. */
-export function ownerOf(_request: FastifyRequest): string {
-  return 'local';
+/** The account a request acts for (401 for anonymous callers when accounts are on). */
+export function ownerOf(request: FastifyRequest): string {
+  return identityOf(request).owner;
 }

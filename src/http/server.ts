@@ -3,12 +3,18 @@
 // status of a request, never its body, query string, headers or the client's address, so
 // prompts and IPs cannot reach them.
 
+import fastifyCookie from '@fastify/cookie';
 import fastifyMultipart from '@fastify/multipart';
+import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { HttpContext } from './context.js';
+import { DarkroomError } from '../domain/errors.js';
+import { installIdentity } from './auth.js';
 import { installErrorHandling } from './errors.js';
+import { adminRoutes } from './routes/admin.js';
+import { authRoutes } from './routes/auth.js';
 import { a1111Routes } from './routes/a1111.js';
 import { healthRoutes } from './routes/health.js';
 import { imageRoutes } from './routes/images.js';
@@ -75,6 +81,20 @@ export async function buildServer(context: HttpContext, options: ServerOptions =
     reply.header('Cross-Origin-Opener-Policy', 'same-origin');
     return payload;
   });
+  await app.register(fastifyCookie);
+  installIdentity(app, context.accounts);
+  if (context.accounts.enabled) {
+    // Per account; anonymous callers by a keyed hash of their address (never the address).
+    await app.register(fastifyRateLimit, {
+      max: context.accounts.rateLimit,
+      timeWindow: 60_000,
+      keyGenerator: async (request) => (request.identity ? `user:${request.identity.owner}` : `ip:${await context.accounts.ipHasher.hash(request.ip)}`),
+      errorResponseBuilder: (_request, limit) =>
+        Object.assign(new DarkroomError('rate_limited', `Too many requests: the limit is ${limit.max} a minute; try again in ${Math.ceil(limit.ttl / 1000)} s`), {
+          retryAfter: Math.ceil(limit.ttl / 1000),
+        }),
+    });
+  }
   await app.register(fastifyMultipart, { limits: { fileSize: context.limits.maxUploadBytes } });
   await app.register(fastifySwagger, {
     openapi: {
@@ -83,7 +103,7 @@ export async function buildServer(context: HttpContext, options: ServerOptions =
     },
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/api/docs', staticCSP: true });
-  for (const routes of [healthRoutes, jobRoutes, imageRoutes, modelRoutes, privacyRoutes, openAiRoutes, a1111Routes]) {
+  for (const routes of [healthRoutes, authRoutes, adminRoutes, jobRoutes, imageRoutes, modelRoutes, privacyRoutes, openAiRoutes, a1111Routes]) {
     await app.register(async (scope) => routes(scope, context));
   }
   await app.register(async (scope) => studioRoutes(scope, context.webRoot));

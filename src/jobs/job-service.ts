@@ -2,7 +2,10 @@
 // caller owns, room in the queue), what a caller may see and cancel (only their own), and
 // waiting for a result for the synchronous APIs.
 
+import type { Kysely } from 'kysely';
+import type { Ledger } from '../accounts/ledger.js';
 import type { Clock } from '../domain/clock.js';
+import type { Database } from '../store/schema.js';
 import { DarkroomError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import type { JobSpec } from '../domain/job.js';
@@ -39,6 +42,14 @@ export interface JobServiceDeps {
   workers: { notify(): void; cancel(jobId: string): boolean };
   /** Queued jobs beyond this are refused with 429. */
   queueLimit: number;
+  db: Kysely<Database>;
+  /** With accounts on: each job's cost is held when it is queued. */
+  credits: { ledger: Ledger; enforced: boolean; costOf(spec: JobSpec): number };
+}
+
+export interface CreateOptions {
+  /** A client's retry of the same request: the job it already made is returned, charged once. */
+  idempotencyKey?: string;
 }
 
 function iso(ms: number | null): string | null {
@@ -48,8 +59,8 @@ function iso(ms: number | null): string | null {
 export class JobService {
   constructor(private readonly deps: JobServiceDeps) {}
 
-  async create(owner: string, spec: JobSpec): Promise<JobView> {
-    const { store, images, clock, retention, bus } = this.deps;
+  async create(owner: string, spec: JobSpec, options: CreateOptions = {}): Promise<JobView> {
+    const { store, images, clock, retention, bus, credits } = this.deps;
     await this.deps.check(spec);
     if ('image' in spec) await images.row(owner, spec.image).catch(() => missingInput('image', spec.image));
     if (spec.operation === 'inpaint') await images.row(owner, spec.mask).catch(() => missingInput('mask', spec.mask));
@@ -77,7 +88,18 @@ export class JobService {
       started_at: null,
       finished_at: null,
     };
-    await store.insert(row);
+    const sealed = await store.seal(row);
+    const id = await this.deps.db.transaction().execute(async (tx) => {
+      if (options.idempotencyKey) {
+        const earlier = await tx.selectFrom('idempotency_keys').select('job_id').where('owner', '=', owner).where('key', '=', options.idempotencyKey).executeTakeFirst();
+        if (earlier) return earlier.job_id;
+        await tx.insertInto('idempotency_keys').values({ owner, key: options.idempotencyKey, job_id: row.id, created_at: now }).execute();
+      }
+      await store.insertSealed(tx, sealed);
+      if (credits.enforced) await credits.ledger.hold(tx, owner, row.id, credits.costOf(spec));
+      return row.id;
+    });
+    if (id !== row.id) return this.view(owner, id);
     bus.publish(row.id, { type: 'queued', position: queued + 1 });
     this.deps.workers.notify();
     return this.view(owner, row.id);
@@ -101,6 +123,7 @@ export class JobService {
   async cancel(owner: string, id: string): Promise<JobView> {
     const job = await this.row(owner, id);
     if (job.status === 'queued' && (await this.deps.store.cancelQueued(id, this.deps.clock.now()))) {
+      await this.deps.credits.ledger.settle(id, 'release');
       this.deps.bus.publish(id, { type: 'cancelled' });
     } else if (job.status === 'running') {
       this.deps.workers.cancel(id);

@@ -2,7 +2,7 @@
 // guarded UPDATE (status and attempt in the WHERE clause), so a job can be claimed by one
 // worker only, and finished only by the attempt that is running it.
 
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { JobSpec } from '../domain/job.js';
 import type { Keyring } from '../store/keyring.js';
 import type { Database, ImagesTable, JobsTable, JobStatus } from '../store/schema.js';
@@ -30,10 +30,18 @@ export class JobStore {
     };
   }
 
-  async insert(row: JobRow): Promise<void> {
-    const prompt = await this.keyring.sealText(row.owner, row.prompt, 'prompt');
-    const negative = await this.keyring.sealText(row.owner, row.negative_prompt, 'prompt');
-    await this.db.insertInto('jobs').values({ ...row, prompt, negative_prompt: negative }).execute();
+  /** The row as stored: prompts sealed. Done before a transaction opens (it may touch the key table). */
+  async seal(row: JobRow): Promise<JobRow> {
+    return {
+      ...row,
+      prompt: await this.keyring.sealText(row.owner, row.prompt, 'prompt'),
+      negative_prompt: await this.keyring.sealText(row.owner, row.negative_prompt, 'prompt'),
+    };
+  }
+
+  /** Inserts a row made by seal(), in the caller's transaction. */
+  async insertSealed(db: Kysely<Database> | Transaction<Database>, sealed: JobRow): Promise<void> {
+    await db.insertInto('jobs').values(sealed).execute();
   }
 
   async get(id: string): Promise<JobRow | undefined> {

@@ -27,6 +27,8 @@ export interface WorkerPoolOptions {
   /** How often idle workers look for jobs queued by other processes. */
   pollMs?: number;
   log: { warn(details: object, message: string): void };
+  /** Charges a finished job's held credits, or releases them (a no-op without a hold). */
+  settle(jobId: string, outcome: 'charge' | 'release'): Promise<void>;
 }
 
 export async function previewDataUrl(image: RgbImage): Promise<string> {
@@ -46,6 +48,7 @@ export class WorkerPool {
     const { store, clock, bus, maxAttempts } = this.options;
     const recovered = await store.recover(clock.now(), maxAttempts);
     for (const id of recovered.failed) {
+      await this.options.settle(id, 'release');
       const job = await store.get(id);
       bus.publish(id, { type: 'failed', error: { code: job?.error_code ?? 'interrupted', message: job?.error_message ?? 'interrupted' } });
     }
@@ -143,8 +146,12 @@ export class WorkerPool {
         await images.discardBlobs(rows);
         throw error;
       });
-      if (completed) bus.publish(job.id, { type: 'done', images: rows.map(imageView) });
-      else await images.discardBlobs(rows);
+      if (completed) {
+        await this.options.settle(job.id, 'charge');
+        bus.publish(job.id, { type: 'done', images: rows.map(imageView) });
+      } else {
+        await images.discardBlobs(rows);
+      }
     } catch (error) {
       await reporting;
       // A shutdown leaves the job "running"; the next start re-queues it, as after a crash.
@@ -156,6 +163,7 @@ export class WorkerPool {
         ? { code: 'cancelled', message: 'The job was cancelled.' }
         : { code: known ? error.code : 'internal', message: known ? error.message : 'The job failed unexpectedly.' };
       if (await store.finish(job.id, attempt, cancelled ? 'cancelled' : 'failed', reason, clock.now())) {
+        await this.options.settle(job.id, 'release');
         bus.publish(job.id, cancelled ? { type: 'cancelled' } : { type: 'failed', error: reason });
       }
     } finally {

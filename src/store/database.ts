@@ -9,12 +9,14 @@ import { Kysely, Migrator, SqliteDialect, sql, type Migration, type MigrationPro
 import * as jobsAndImages from './migrations/0001-jobs-and-images.js';
 import * as purgeRuns from './migrations/0002-purge-runs.js';
 import * as dataKeys from './migrations/0003-data-keys.js';
+import * as accounts from './migrations/0004-accounts.js';
 import type { Database } from './schema.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-jobs-and-images': jobsAndImages,
   '0002-purge-runs': purgeRuns,
   '0003-data-keys': dataKeys,
+  '0004-accounts': accounts,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

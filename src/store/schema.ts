@@ -65,7 +65,88 @@ export interface DataKeysTable {
   created_at: number;
 }
 
+export type Role = 'admin' | 'user';
+
+export interface UsersTable {
+  id: string;
+  /** Lower-cased; retention: kept while the account exists. */
+  email: string;
+  /** argon2id; null for accounts that only sign in with OAuth. */
+  password_hash: string | null;
+  role: Role;
+  created_at: number;
+}
+
+export interface SessionsTable {
+  /** sha256 of the cookie's token: a stolen database holds no usable session. */
+  token_hash: string;
+  user_id: string;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  user_id: string;
+  key_hash: string;
+  /** The key's last characters, to tell keys apart in a list. */
+  hint: string;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+export interface OauthIdentitiesTable {
+  provider: string;
+  subject: string;
+  user_id: string;
+}
+
+export type LedgerKind = 'grant' | 'hold' | 'charge' | 'release';
+
+/** Append-only double entry: every transaction's rows sum to zero. */
+export interface LedgerTable {
+  id: Generated<number>;
+  transaction_id: string;
+  /** "user:<id>", "hold:<job id>", "system:grants" or "system:usage". */
+  account: string;
+  amount: number;
+  kind: LedgerKind;
+  job_id: string | null;
+  created_at: number;
+}
+
+export interface IdempotencyKeysTable {
+  owner: string;
+  key: string;
+  job_id: string;
+  created_at: number;
+}
+
+/** Retention class "audit". */
+export interface AuditLogTable {
+  id: Generated<number>;
+  actor: string;
+  action: string;
+  target: string | null;
+  created_at: number;
+}
+
+/** One random salt per day for hashing anonymous callers' addresses; destroyed after 48 hours. */
+export interface IpSaltsTable {
+  day: string;
+  salt: string;
+  created_at: number;
+}
+
 export interface Database {
+  users: UsersTable;
+  sessions: SessionsTable;
+  api_keys: ApiKeysTable;
+  oauth_identities: OauthIdentitiesTable;
+  ledger: LedgerTable;
+  idempotency_keys: IdempotencyKeysTable;
+  audit_log: AuditLogTable;
+  ip_salts: IpSaltsTable;
   jobs: JobsTable;
   images: ImagesTable;
   purge_runs: PurgeRunsTable;

@@ -39,9 +39,6 @@ export function serveCommand(io: CliIo, stopped: Promise<void>): Command {
           `Refusing to listen on ${config.host} without accounts: anyone on the network could use this studio. Set DARKROOM_AUTH=on, or listen on 127.0.0.1.`,
         );
       }
-      if (config.auth) {
-        throw new DarkroomError('invalid_parameter', 'DARKROOM_AUTH=on needs accounts, which this version does not have yet; run on 127.0.0.1 with auth off.');
-      }
       const logger = pino({ level: config.logLevel, serializers: logSerializers }, io.stdout);
       const app = createApp(config, { log: logger });
       const services = await app.services();

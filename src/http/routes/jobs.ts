@@ -18,7 +18,8 @@ export async function jobRoutes(app: FastifyInstance, context: HttpContext) {
     { schema: { tags: ['jobs'], summary: 'Queue a job', body: z.toJSONSchema(JobSpec, { io: 'input' }) } },
     async (request, reply) => {
       const spec = parse(JobSpec, request.body);
-      const job = await jobs.create(ownerOf(request), spec);
+      const key = request.headers['idempotency-key'];
+      const job = await jobs.create(ownerOf(request), spec, typeof key === 'string' && key.length > 0 ? { idempotencyKey: key.slice(0, 255) } : {});
       return reply.status(202).header('Location', `/api/v1/jobs/${job.id}`).send(job);
     },
   );

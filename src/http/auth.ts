@@ -1,0 +1,65 @@
+// Who a request acts for. With accounts off, the local owner. With accounts on, the user of
+// a valid API key (Authorization: Bearer dk_...) or session cookie; anyone else is
+// anonymous and may reach only the public routes (health, privacy, sign-in, the studio).
+
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import '@fastify/cookie';
+import type { ApiKeyService } from '../accounts/api-keys.js';
+import { LOCAL_OWNER, type Identity } from '../accounts/identity.js';
+import { SESSION_COOKIE, type SessionService } from '../accounts/sessions.js';
+import { DarkroomError } from '../domain/errors.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    identity: Identity | null;
+  }
+}
+
+export interface AuthContext {
+  enabled: boolean;
+  sessions: SessionService;
+  apiKeys: ApiKeyService;
+}
+
+/** Routes anyone may call with accounts on; every other API route needs a signed-in caller. */
+const PUBLIC = [/^\/healthz$/, /^\/privacy$/, /^\/api\/docs(\/|$)/, /^\/api\/v1\/auth\//];
+const API = /^\/(api|v1|sdapi)\//;
+
+export function isPublicPath(path: string): boolean {
+  return PUBLIC.some((p) => p.test(path)) || !API.test(path);
+}
+
+export function installIdentity(app: FastifyInstance, auth: AuthContext) {
+  app.decorateRequest('identity', null);
+  app.addHook('onRequest', async (request) => {
+    if (!auth.enabled) {
+      request.identity = LOCAL_OWNER;
+      return;
+    }
+    const header = request.headers.authorization;
+    if (header) {
+      const [scheme, token] = header.split(' ', 2);
+      const user = scheme?.toLowerCase() === 'bearer' && token ? await auth.apiKeys.resolve(token.trim()) : undefined;
+      if (!user) throw new DarkroomError('unauthorized', 'The API key is not valid (revoked, or mistyped)');
+      request.identity = { owner: user.id, role: user.role, via: 'api-key' };
+      return;
+    }
+    const token = request.cookies[SESSION_COOKIE];
+    const user = token ? await auth.sessions.resolve(token) : undefined;
+    request.identity = user ? { owner: user.id, role: user.role, via: 'session' } : null;
+    // Deny by default: a route that forgets to ask for an identity still gets no anonymous caller.
+    if (!request.identity && !isPublicPath(request.url.split('?')[0]!)) identityOf(request);
+  });
+}
+
+/** The caller's identity, or 401. */
+export function identityOf(request: FastifyRequest): Identity {
+  if (!request.identity) throw new DarkroomError('unauthorized', 'Sign in, or send an API key as "Authorization: Bearer dk_..."');
+  return request.identity;
+}
+
+export function requireAdmin(request: FastifyRequest): Identity {
+  const identity = identityOf(request);
+  if (identity.role !== 'admin') throw new DarkroomError('forbidden', 'This needs an administrator');
+  return identity;
+}

@@ -1,0 +1,104 @@
+// Signing in and out (email and password, GitHub, Google), the caller's account, and their
+// API keys. Only the sign-in routes are open to anonymous callers.
+
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { z } from 'zod';
+import { SESSION_COOKIE } from '../../accounts/sessions.js';
+import { userView } from '../../accounts/users.js';
+import { DarkroomError } from '../../domain/errors.js';
+import { identityOf } from '../auth.js';
+import type { HttpContext } from '../context.js';
+import { parse } from '../parse.js';
+
+const Credentials = z.object({ email: z.string().min(3).max(320), password: z.string().min(1).max(1024) });
+const Provider = z.object({ provider: z.enum(['github', 'google']) });
+const Callback = z.object({ code: z.string().min(1).max(2048), state: z.string().min(1).max(512) });
+const KeyParams = z.object({ id: z.string().min(1).max(64) });
+const OAUTH_COOKIE = 'darkroom_oauth';
+
+export async function authRoutes(app: FastifyInstance, context: HttpContext) {
+  const { accounts } = context;
+  const cookieOptions = { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: accounts.secureCookies };
+
+  async function startSession(reply: FastifyReply, userId: string) {
+    const { token, expiresAt } = await accounts.sessions.create(userId);
+    reply.setCookie(SESSION_COOKIE, token, { ...cookieOptions, expires: new Date(expiresAt) });
+  }
+
+  function requireAccounts() {
+    if (!accounts.enabled) throw new DarkroomError('not_found', 'Accounts are off on this server (DARKROOM_AUTH=off): there is nothing to sign in to');
+  }
+
+  app.post('/api/v1/auth/register', { schema: { tags: ['accounts'], summary: 'Create an account (when sign-up is open)' } }, async (request, reply) => {
+    requireAccounts();
+    if (!accounts.signupOpen) throw new DarkroomError('forbidden', 'Sign-up is closed on this server; ask its administrator for an account');
+    const { email, password } = parse(Credentials, request.body);
+    const user = await accounts.accounts.create({ email, password });
+    await startSession(reply, user.id);
+    return reply.status(201).send({ user: userView(user) });
+  });
+
+  app.post('/api/v1/auth/login', { schema: { tags: ['accounts'], summary: 'Sign in with email and password (sets the session cookie)' } }, async (request, reply) => {
+    requireAccounts();
+    const { email, password } = parse(Credentials, request.body);
+    const user = await accounts.users.verify(email, password);
+    await startSession(reply, user.id);
+    return { user: userView(user) };
+  });
+
+  app.post('/api/v1/auth/logout', { schema: { tags: ['accounts'], summary: 'Sign out' } }, async (request, reply) => {
+    const token = request.cookies[SESSION_COOKIE];
+    if (token) await accounts.sessions.revoke(token);
+    reply.clearCookie(SESSION_COOKIE, cookieOptions);
+    return reply.status(204).send();
+  });
+
+  app.get('/api/v1/auth/oauth/:provider', { schema: { tags: ['accounts'], summary: 'Sign in with GitHub or Google (redirects)' } }, async (request, reply) => {
+    requireAccounts();
+    const { provider } = parse(Provider, request.params);
+    const client = accounts.oauth.get(provider);
+    if (!client) throw new DarkroomError('not_found', `Sign-in with ${provider} is not set up on this server`);
+    const { url, state, verifier } = client.start();
+    reply.setCookie(OAUTH_COOKIE, JSON.stringify({ provider, state, verifier }), { ...cookieOptions, maxAge: 600 });
+    return reply.redirect(url);
+  });
+
+  app.get('/api/v1/auth/oauth/:provider/callback', { schema: { tags: ['accounts'], summary: 'Where the provider sends the user back' } }, async (request, reply) => {
+    requireAccounts();
+    const { provider } = parse(Provider, request.params);
+    const { code, state } = parse(Callback, request.query);
+    const client = accounts.oauth.get(provider);
+    const saved = JSON.parse(request.cookies[OAUTH_COOKIE] ?? '{}') as { provider?: string; state?: string; verifier?: string };
+    reply.clearCookie(OAUTH_COOKIE, cookieOptions);
+    // The state must come back unchanged in the same browser: otherwise this is a forged callback.
+    if (!client || saved.provider !== provider || !saved.state || saved.state !== state) {
+      throw new DarkroomError('unauthorized', 'The sign-in could not be verified (it expired, or was started elsewhere); please try again');
+    }
+    const user = await accounts.accounts.signInWithOAuth(provider, await client.finish(code, saved.verifier));
+    await startSession(reply, user.id);
+    return reply.redirect('/');
+  });
+
+  app.get('/api/v1/me', { schema: { tags: ['accounts'], summary: 'The caller: account, role and credits' } }, async (request) => {
+    const identity = identityOf(request);
+    const user = await accounts.users.byId(identity.owner);
+    return {
+      accounts: accounts.enabled,
+      user: user ? userView(user) : { id: identity.owner, email: null, role: identity.role },
+      credits: accounts.enabled ? await accounts.ledger.balance(identity.owner) : null,
+    };
+  });
+
+  app.get('/api/v1/me/keys', { schema: { tags: ['accounts'], summary: "The caller's API keys (never the secrets)" } }, async (request) => ({
+    keys: await accounts.apiKeys.list(identityOf(request).owner),
+  }));
+  app.post('/api/v1/me/keys', { schema: { tags: ['accounts'], summary: 'Make an API key; its secret is shown this once' } }, async (request, reply) => {
+    requireAccounts();
+    return reply.status(201).send(await accounts.apiKeys.create(identityOf(request).owner));
+  });
+  app.delete('/api/v1/me/keys/:id', { schema: { tags: ['accounts'], summary: 'Revoke an API key' } }, async (request, reply) => {
+    const { id } = parse(KeyParams, request.params);
+    await accounts.apiKeys.revoke(identityOf(request).owner, id);
+    return reply.status(204).send();
+  });
+}
