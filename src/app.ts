@@ -20,7 +20,7 @@ import { exportArchive } from './privacy/export.js';
 import { eraseOwner } from './privacy/erase.js';
 import { formatDuration } from './privacy/policy.js';
 import { lastPurge, purgeExpired, schedulePurge, type PurgeReport } from './privacy/purge.js';
-import { openSqlite, type Store } from './store/database.js';
+import { openSqlite, type SqliteOptions, type Store } from './store/database.js';
 import { Keyring } from './store/keyring.js';
 import { Accounts } from './accounts/accounts.js';
 import { ApiKeyService } from './accounts/api-keys.js';
@@ -56,6 +56,7 @@ export interface AppOptions {
   /** How jobs run; by default one worker thread per configured worker. */
   runners?: () => InferenceRunner[];
   log?: { warn(details: object, message: string): void };
+  store?: SqliteOptions;
 }
 
 export type App = ReturnType<typeof createApp>;
@@ -71,7 +72,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
 
   async function open(): Promise<Services> {
     if (config.databaseUrl) throw new Error('DARKROOM_DATABASE_URL is not supported yet; unset it to use SQLite');
-    const store = await openSqlite(join(config.dataDir, 'darkroom.db'));
+    const store = await openSqlite(join(config.dataDir, 'darkroom.db'), options.store);
     const blobs = new FileBlobStore(join(config.dataDir, 'blobs'));
     await blobs.sweepTemporary();
     const keyring = new Keyring(store.db, loadMasterKey(config.masterKey, join(config.dataDir, 'master.key')), clock);
@@ -117,7 +118,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
     });
     const eraseData = (owner: string) =>
       eraseOwner({ db: store.db, blobs, checkpoint: () => store.checkpoint(), cancel: (id) => pool.cancel(id), destroyKey: (o) => keyring.destroy(o) }, owner);
-    const accounts = new Accounts({ db: store.db, clock, users, ledger, eraseData, startingCredits: config.startingCredits });
+    const accounts = new Accounts({ db: store.db, clock, users, ledger, eraseData, checkpoint: () => store.checkpoint(), startingCredits: config.startingCredits });
     const oauth = new Map(
       Object.entries(config.oauth).map(([name, c]) => [
         name,

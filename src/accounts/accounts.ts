@@ -16,6 +16,8 @@ export interface AccountDeps {
   ledger: Ledger;
   /** Erases everything the owner has (jobs, images, keys for their data). */
   eraseData(owner: string): Promise<unknown>;
+  /** Truncates the write-ahead log, so the deleted account row leaves no copy there. */
+  checkpoint(): Promise<void>;
   startingCredits: number;
 }
 
@@ -61,5 +63,6 @@ export class Accounts {
       await tx.deleteFrom('idempotency_keys').where('owner', '=', userId).execute();
     });
     await this.deps.users.remove(userId);
+    await this.deps.checkpoint();
   }
 }

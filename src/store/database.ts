@@ -29,12 +29,20 @@ export interface Store {
   close(): Promise<void>;
 }
 
-export async function openSqlite(path: string): Promise<Store> {
+export interface SqliteOptions {
+  /**
+   * Only for the test that proves the erasure checks can fail: leave deleted content in
+   * free pages and never truncate the log.
+   */
+  unsafeKeepDeletedBytes?: boolean;
+}
+
+export async function openSqlite(path: string, options: SqliteOptions = {}): Promise<Store> {
   mkdirSync(dirname(path), { recursive: true });
   const sqlite = new SQLite(path);
   sqlite.pragma('journal_mode = WAL');
   // Deleted content is overwritten with zeros, not left in free pages.
-  sqlite.pragma('secure_delete = ON');
+  sqlite.pragma(`secure_delete = ${options.unsafeKeepDeletedBytes ? 'OFF' : 'ON'}`);
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('synchronous = NORMAL');
@@ -44,7 +52,7 @@ export async function openSqlite(path: string): Promise<Store> {
     db,
     dialect: 'sqlite',
     checkpoint: async () => {
-      await sql`PRAGMA wal_checkpoint(TRUNCATE)`.execute(db);
+      if (!options.unsafeKeepDeletedBytes) await sql`PRAGMA wal_checkpoint(TRUNCATE)`.execute(db);
     },
     close: () => db.destroy(),
   };

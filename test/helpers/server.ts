@@ -5,7 +5,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { createApp, type AppOptions, type Services } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { buildServer } from '../../src/http/server.js';
@@ -15,26 +15,27 @@ export interface TestServer {
   server: FastifyInstance;
   services: Services;
   dataDir: string;
-  close(): Promise<void>;
+  /** Stops the server; the data folder is deleted unless `keepData`. */
+  close(keepData?: boolean): Promise<void>;
 }
 
-export async function startTestServer(env: NodeJS.ProcessEnv = {}, options: AppOptions = {}): Promise<TestServer> {
+export async function startTestServer(env: NodeJS.ProcessEnv = {}, options: AppOptions & { logger?: FastifyBaseLogger } = {}): Promise<TestServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'darkroom-server-'));
   const config = loadConfig({ DARKROOM_DATA_DIR: dataDir, DARKROOM_PORT: '0', ...env });
   const app = createApp(config, options);
   const services = await app.services();
   await services.start();
-  const server = await buildServer(services.http);
+  const server = await buildServer(services.http, options.logger ? { logger: options.logger } : {});
   const address = await server.listen({ host: '127.0.0.1', port: 0 });
   return {
     url: address,
     server,
     services,
     dataDir,
-    async close() {
+    async close(keepData = false) {
       await server.close();
       await app.close();
-      await rm(dataDir, { recursive: true, force: true });
+      if (!keepData) await rm(dataDir, { recursive: true, force: true });
     },
   };
 }
