@@ -148,3 +148,36 @@ describe('progress', () => {
     expect(pipe.stderr).toBe('');
   });
 });
+
+describe('account administration', () => {
+  it('adds a user, makes a key, grants credits, exports and removes them', async () => {
+    const env = { DARKROOM_AUTH: 'on' };
+    const added = await darkroomWith({ env }, 'user', 'add', 'cli@example.org', '--admin');
+    expect(added.code).toBe(0);
+    expect(added.stdout).toMatch(/^cli@example\.org\tadmin\tusr_/);
+    expect(added.stdout).toMatch(/password: \S{16}/);
+    const key = await darkroomWith({ env }, 'user', 'key', 'cli@example.org');
+    expect(key.stdout.trim()).toMatch(/^dk_[A-Za-z0-9_-]{43}$/);
+    const granted = await darkroomWith({ env }, 'credits', 'grant', 'cli@example.org', '25');
+    expect(granted.stdout.trim()).toBe('cli@example.org\t125');
+    const exported = await darkroomWith({ env }, 'user', 'export', 'cli@example.org', '-o', 'cli.zip');
+    expect(exported.stdout.trim()).toBe(join(dir, 'cli.zip'));
+    expect((await readFile(join(dir, 'cli.zip'))).subarray(0, 2).toString()).toBe('PK');
+    const removed = await darkroomWith({ env }, 'user', 'rm', 'cli@example.org');
+    expect(removed.stdout.trim()).toBe('erased cli@example.org');
+    const again = await darkroomWith({ env }, 'user', 'key', 'cli@example.org');
+    expect(again).toMatchObject({ code: 1, stderr: 'darkroom: No account for cli@example.org\n' });
+  });
+
+  it('runs the purge and prints what it erased', async () => {
+    const result = await darkroom('purge');
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ images_deleted: expect.any(Number), prompts_cleared: expect.any(Number) });
+  });
+
+  it('refuses to serve beyond loopback without accounts', async () => {
+    const result = await darkroom('serve', '--host', '0.0.0.0', '--port', '0');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/Refusing to listen on 0\.0\.0\.0 without accounts/);
+  });
+});
