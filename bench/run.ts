@@ -3,10 +3,12 @@
 
 import { pipelineBenchmark } from './pipeline.js';
 import { serverBenchmark } from './server.js';
+import { toolsBenchmark } from './tools.js';
 
 const BENCHMARKS: Record<string, () => Promise<Record<string, unknown>>> = {
   pipeline: pipelineBenchmark,
   server: serverBenchmark,
+  tools: toolsBenchmark,
 };
 
 const name = process.argv[2];

@@ -24,12 +24,14 @@ const emitted = new Map<string, number>();
 
 const trivialEngine: Pick<Engine, 'run'> = {
   async run(job, context) {
-    for (let step = 1; step <= job.spec.steps; step++) {
-      emitted.set(`${job.spec.seed}:${step}`, performance.now());
-      await context.progress({ step, total: job.spec.steps });
+    if (job.spec.operation !== 'txt2img') throw new Error('the trivial engine only does txt2img');
+    const { steps, seed = 0 } = job.spec;
+    for (let step = 1; step <= steps; step++) {
+      emitted.set(`${seed}:${step}`, performance.now());
+      await context.progress({ step, total: steps });
       await new Promise((r) => setTimeout(r, 2));
     }
-    return { images: [{ seed: job.spec.seed ?? 0, image: { width: 8, height: 8, data: new Uint8Array(8 * 8 * 3).fill(128) } }], warnings: [] };
+    return { images: [{ seed, image: { width: 8, height: 8, data: new Uint8Array(8 * 8 * 3).fill(128) } }], warnings: [] };
   },
 };
 

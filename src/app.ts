@@ -114,7 +114,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
       workers: pool,
       queueLimit: config.queueLimit,
       db: store.db,
-      credits: { ledger, enforced: config.auth, costOf: (spec) => spec.n * (config.costs[spec.operation] ?? 1) },
+      credits: { ledger, enforced: config.auth, costOf: (spec) => ('n' in spec ? spec.n : 1) * (config.costs[spec.operation] ?? 1) },
     });
     const eraseData = (owner: string) =>
       eraseOwner({ db: store.db, blobs, checkpoint: () => store.checkpoint(), cancel: (id) => pool.cancel(id), destroyKey: (o) => keyring.destroy(o) }, owner);

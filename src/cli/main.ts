@@ -6,7 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { createApp, VERSION, type App } from '../app.js';
 import { loadConfig } from '../config.js';
 import { DarkroomError } from '../domain/errors.js';
-import { editCommand, generateCommand } from './commands/generation.js';
+import { blendCommand, editCommand, generateCommand, outpaintCommand } from './commands/generation.js';
 import { modelsCommand } from './commands/models.js';
 import { purgeCommand } from './commands/purge.js';
 import { serveCommand } from './commands/serve.js';
@@ -30,6 +30,8 @@ export async function run(argv: string[], io: CliIo, stopped: Promise<void> = ne
     });
   program.addCommand(generateCommand(getApp, io));
   program.addCommand(editCommand(getApp, io));
+  program.addCommand(blendCommand(getApp, io));
+  program.addCommand(outpaintCommand(getApp, io));
   program.addCommand(modelsCommand(getApp, io));
   program.addCommand(serveCommand(io, stopped));
   program.addCommand(purgeCommand(getApp, io));

@@ -6,8 +6,11 @@ import { z } from 'zod';
 export const SCHEDULER_NAMES = ['euler', 'euler-a', 'ddim', 'lcm', 'dpmpp-2m', 'dpmpp-2m-karras'] as const;
 export type SchedulerName = (typeof SCHEDULER_NAMES)[number];
 
-export const OPERATIONS = ['txt2img', 'img2img', 'inpaint'] as const;
+export const OPERATIONS = ['txt2img', 'img2img', 'inpaint', 'style', 'blend', 'outpaint', 'upscale', 'remove-background'] as const;
 export type Operation = (typeof OPERATIONS)[number];
+
+/** Operations that run a diffusion model on a prompt (the others are image tools). */
+export const DIFFUSION_OPERATIONS: readonly Operation[] = ['txt2img', 'img2img', 'inpaint', 'style', 'blend', 'outpaint'];
 
 export const DEFAULT_MODEL = 'darkroom-tiny';
 /** Images per job; each is a full generation, so this bounds one job's cost. */
@@ -34,26 +37,92 @@ const generation = {
   embed_prompt: z.boolean().default(false),
 };
 
-export const Txt2ImgSpec = z.object({ operation: z.literal('txt2img'), ...generation });
+/** An upload id (HTTP) or a file path (CLI): the edge resolves it to pixels. */
+const imageRef = z.string().min(1).max(4096);
+/** A style preset's name (see GET /api/v1/styles). */
+const style = z.string().min(1).max(64);
+
+export const Txt2ImgSpec = z.object({ operation: z.literal('txt2img'), ...generation, style: style.optional() });
 export const Img2ImgSpec = z.object({
   operation: z.literal('img2img'),
   ...generation,
-  /** An upload id (HTTP) or a file path (CLI): the edge resolves it to pixels. */
-  image: z.string().min(1),
+  image: imageRef,
   strength: z.number().min(0).max(1).default(0.75),
+  style: style.optional(),
 });
 export const InpaintSpec = z.object({
   operation: z.literal('inpaint'),
   ...generation,
-  image: z.string().min(1),
+  image: imageRef,
   /** White (1) repaints, black (0) keeps. */
-  mask: z.string().min(1),
+  mask: imageRef,
   strength: z.number().min(0).max(1).default(1),
 });
+/** Style transfer: the image redrawn through img2img with a style preset. */
+export const StyleSpec = z.object({
+  operation: z.literal('style'),
+  ...generation,
+  prompt: generation.prompt.default(''),
+  image: imageRef,
+  style,
+  strength: z.number().min(0).max(1).default(0.6),
+});
+/** Multi-image fusion: 2 to 4 images blended in latent space, then denoised with the prompt. */
+export const BlendSpec = z
+  .object({
+    operation: z.literal('blend'),
+    ...generation,
+    prompt: generation.prompt.default(''),
+    images: z.array(imageRef).min(2).max(4),
+    /** One per image, any scale (normalised); equal when absent. */
+    weights: z.array(z.number().min(0).max(1000)).optional(),
+    strength: z.number().min(0).max(1).default(0.7),
+  })
+  .refine((s) => !s.weights || s.weights.length === s.images.length, { message: 'Expected one weight per image', path: ['weights'] })
+  .refine((s) => !s.weights || s.weights.some((w) => w > 0), { message: 'Expected at least one weight above 0', path: ['weights'] });
+const extend = z.number().int().min(0).max(1024).default(0);
+/** Extends the canvas by the given pixels on each side and paints the new area. */
+export const OutpaintSpec = z
+  .object({ operation: z.literal('outpaint'), ...generation, image: imageRef, left: extend, right: extend, top: extend, bottom: extend })
+  .refine((s) => s.left + s.right + s.top + s.bottom > 0, { message: 'Expected at least one of left, right, top, bottom above 0', path: ['left'] });
+export const UpscaleSpec = z.object({
+  operation: z.literal('upscale'),
+  image: imageRef,
+  scale: z.union([z.literal(2), z.literal(3), z.literal(4), z.literal(8)]).default(4),
+  /** ESRGAN weights: slim is fastest, thick sharpest. */
+  upscaler: z.enum(['slim', 'medium', 'thick']).default('slim'),
+});
+export const RemoveBackgroundSpec = z.object({
+  operation: z.literal('remove-background'),
+  image: imageRef,
+  /** "image": the picture with a transparent background; "mask": the matte alone. */
+  output: z.enum(['image', 'mask']).default('image'),
+});
 
-export const JobSpec = z.discriminatedUnion('operation', [Txt2ImgSpec, Img2ImgSpec, InpaintSpec]);
+export const JobSpec = z.discriminatedUnion('operation', [
+  Txt2ImgSpec,
+  Img2ImgSpec,
+  InpaintSpec,
+  StyleSpec,
+  BlendSpec,
+  OutpaintSpec,
+  UpscaleSpec,
+  RemoveBackgroundSpec,
+]);
 export type JobSpec = z.infer<typeof JobSpec>;
 export type JobSpecInput = z.input<typeof JobSpec>;
+export type DiffusionSpec = Extract<JobSpec, { prompt: string }>;
+
+export function isDiffusion(spec: JobSpec): spec is DiffusionSpec {
+  return DIFFUSION_OPERATIONS.includes(spec.operation);
+}
+
+/** Upload ids a job reads, in order. */
+export function inputsOf(spec: JobSpec): string[] {
+  if ('images' in spec) return spec.images;
+  if (spec.operation === 'inpaint') return [spec.image, spec.mask];
+  return 'image' in spec ? [spec.image] : [];
+}
 
 /** One line naming what is wrong, for an error message. */
 export function describeIssues(error: z.ZodError): string {

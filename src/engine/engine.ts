@@ -8,8 +8,8 @@ import type { ModelEntry } from '../models/catalog.js';
 
 export interface EngineJob {
   spec: JobSpec;
-  /** img2img and inpaint: the starting image (any size; the engine fits it). */
-  image?: RgbImage;
+  /** The job's input images, in the order the spec names them (any size; the engine fits them). */
+  images: RgbImage[];
   /** inpaint: 1 repaints, 0 keeps. */
   mask?: Mask;
 }
@@ -35,8 +35,9 @@ export interface EngineResult {
 
 export interface Engine {
   readonly id: string;
-  supports(operation: Operation, model: ModelEntry): boolean;
+  /** `model` is absent for operations that take none (the image tools). */
+  supports(operation: Operation, model: ModelEntry | undefined): boolean;
   /** Refuses, before the job is queued, what this model cannot do (a size off its grid, say). */
-  check(spec: JobSpec, model: ModelEntry): Promise<void>;
+  check(spec: JobSpec, model: ModelEntry | undefined): Promise<void>;
   run(job: EngineJob, context: RunContext): Promise<EngineResult>;
 }

@@ -15,10 +15,11 @@ export class EngineRegistry {
     private readonly engines: Engine[],
   ) {}
 
-  private async engineFor(spec: JobSpec): Promise<{ engine: Engine; model: ModelEntry }> {
-    const model = await this.catalog.resolve(spec.model);
+  /** The engine for a job, and its model (image tools name none). */
+  private async engineFor(spec: JobSpec): Promise<{ engine: Engine; model: ModelEntry | undefined }> {
+    const model = 'model' in spec ? await this.catalog.resolve(spec.model) : undefined;
     const engine = this.engines.find((e) => e.supports(spec.operation, model));
-    if (!engine) throw new DarkroomError('unsupported_operation', `${model.name} cannot do ${spec.operation}`);
+    if (!engine) throw new DarkroomError('unsupported_operation', `${model?.name ?? 'No engine here'} cannot do ${spec.operation}`);
     return { engine, model };
   }
 

@@ -88,3 +88,27 @@ export function fitSize(width: number, height: number, target: number, factor: n
   const round = (v: number) => Math.max(factor, Math.round((v * k) / factor) * factor);
   return { width: round(width), height: round(height) };
 }
+
+export interface Margins {
+  left: number;
+  right: number;
+  top: number;
+  bottom: number;
+}
+
+/**
+ * The image on a larger canvas, the new area filled by mirroring the edges (so an
+ * inpainting model sees plausible colours there), and a mask that is 1 on the new area.
+ */
+export async function extendCanvas(image: RgbImage, margins: Margins): Promise<{ image: RgbImage; mask: Mask }> {
+  const { left, right, top, bottom } = margins;
+  const width = image.width + left + right;
+  const height = image.height + top + bottom;
+  const data = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
+    .extend({ left, right, top, bottom, extendWith: 'mirror' })
+    .raw()
+    .toBuffer();
+  const mask = new Float32Array(width * height).fill(1);
+  for (let y = top; y < top + image.height; y++) mask.fill(0, y * width + left, y * width + left + image.width);
+  return { image: { width, height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) }, mask: { width, height, data: mask } };
+}

@@ -8,7 +8,7 @@ import type { Clock } from '../domain/clock.js';
 import type { Database } from '../store/schema.js';
 import { DarkroomError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
-import type { JobSpec } from '../domain/job.js';
+import { inputsOf, isDiffusion, type JobSpec } from '../domain/job.js';
 import { imageView, type ImageService, type ImageView } from '../gallery/image-service.js';
 import { expiresAt, type RetentionPolicy } from '../privacy/retention.js';
 import { specOf, type JobRow, type JobStore } from './job-store.js';
@@ -62,14 +62,14 @@ export class JobService {
   async create(owner: string, spec: JobSpec, options: CreateOptions = {}): Promise<JobView> {
     const { store, images, clock, retention, bus, credits } = this.deps;
     await this.deps.check(spec);
-    if ('image' in spec) await images.row(owner, spec.image).catch(() => missingInput('image', spec.image));
-    if (spec.operation === 'inpaint') await images.row(owner, spec.mask).catch(() => missingInput('mask', spec.mask));
+    for (const input of inputsOf(spec)) await images.row(owner, input).catch(() => missingInput(input));
     const queued = await store.count('queued');
     if (queued >= this.deps.queueLimit) {
       throw Object.assign(new DarkroomError('queue_full', `The queue is full (${queued} jobs waiting); try again shortly`), { retryAfter: 5 });
     }
     const now = clock.now();
-    const { prompt, negative_prompt, ...rest } = spec;
+    // Prompts are stored apart from the rest of the spec: sealed, and on their own retention.
+    const { prompt = null, negative_prompt = null, ...rest } = isDiffusion(spec) ? spec : { ...spec, prompt: undefined, negative_prompt: undefined };
     const row: JobRow = {
       id: newId('job'),
       owner,
@@ -80,7 +80,7 @@ export class JobService {
       negative_prompt,
       prompt_expires_at: expiresAt(retention, 'prompts', now),
       progress_step: 0,
-      progress_total: spec.steps,
+      progress_total: 'steps' in spec ? spec.steps : 1,
       error_code: null,
       error_message: null,
       attempts: 0,
@@ -193,8 +193,7 @@ export class JobService {
     const images = job.status === 'done' ? (await this.deps.store.imagesOfJob(job.id)).filter((r) => r.expires_at === null || Number(r.expires_at) > now) : [];
     return {
       ...spec,
-      prompt: promptVisible ? spec.prompt : null,
-      negative_prompt: promptVisible ? spec.negative_prompt : null,
+      ...(isDiffusion(spec) ? { prompt: promptVisible ? spec.prompt : null, negative_prompt: promptVisible ? spec.negative_prompt : null } : {}),
       id: job.id,
       operation: job.operation,
       status: job.status,
@@ -210,6 +209,6 @@ export class JobService {
   }
 }
 
-function missingInput(field: string, id: string): never {
-  throw new DarkroomError('invalid_parameter', `${field}: no upload ${id} (it may have expired; upload it again)`);
+function missingInput(id: string): never {
+  throw new DarkroomError('invalid_parameter', `No upload ${id} (it may have expired; upload it again)`);
 }

@@ -3,7 +3,7 @@
 // worker only, and finished only by the attempt that is running it.
 
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { JobSpec } from '../domain/job.js';
+import { isDiffusion, type JobSpec } from '../domain/job.js';
 import type { Keyring } from '../store/keyring.js';
 import type { Database, ImagesTable, JobsTable, JobStatus } from '../store/schema.js';
 
@@ -11,7 +11,8 @@ export type JobRow = Selectable<JobsTable>;
 
 /** The spec a job was created with, prompts put back (empty once they expired). */
 export function specOf(job: JobRow): JobSpec {
-  return { ...(JSON.parse(job.spec) as JobSpec), prompt: job.prompt ?? '', negative_prompt: job.negative_prompt ?? '' };
+  const spec = JSON.parse(job.spec) as JobSpec;
+  return isDiffusion(spec) ? { ...spec, prompt: job.prompt ?? '', negative_prompt: job.negative_prompt ?? '' } : spec;
 }
 export type ImageRow = Selectable<ImagesTable>;
 

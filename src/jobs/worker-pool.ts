@@ -9,6 +9,7 @@ import { DarkroomError } from '../domain/errors.js';
 import type { RgbImage } from '../domain/image.js';
 import type { ImageService } from '../gallery/image-service.js';
 import { imageView } from '../gallery/image-service.js';
+import { inputsOf, isDiffusion } from '../domain/job.js';
 import { sourceTypeOf } from '../images/provenance.js';
 import { specOf, type JobRow, type JobStore } from './job-store.js';
 import type { ProgressBus } from './progress-bus.js';
@@ -114,10 +115,13 @@ export class WorkerPool {
     let written = 0;
     try {
       const spec = specOf(job);
-      const image = 'image' in spec ? await images.pixels(job.owner, spec.image) : undefined;
-      const mask = spec.operation === 'inpaint' ? await images.mask(job.owner, spec.mask) : undefined;
+      const [inputs, mask] = spec.operation === 'inpaint' ? [[spec.image], spec.mask] : [inputsOf(spec), undefined];
       const result = await runner.run(
-        { spec, ...(image ? { image } : {}), ...(mask ? { mask } : {}) },
+        {
+          spec,
+          images: await Promise.all(inputs.map((id) => images.pixels(job.owner, id))),
+          ...(mask ? { mask: await images.mask(job.owner, mask) } : {}),
+        },
         {
           signal: controller.signal,
           previews: this.options.previews,
@@ -139,7 +143,7 @@ export class WorkerPool {
       if (controller.signal.aborted) throw new DarkroomError('cancelled', 'The job was cancelled.');
       const rows = await images.storeOutputs(job.owner, job.id, result.images, {
         sourceType: sourceTypeOf(spec.operation),
-        ...(spec.embed_prompt ? { prompt: spec.prompt } : {}),
+        ...(isDiffusion(spec) && spec.embed_prompt ? { prompt: spec.prompt } : {}),
       });
       // The job may have been erased or finished elsewhere meanwhile: then its files go too.
       const completed = await store.complete(job.id, attempt, rows, clock.now()).catch(async (error: unknown) => {

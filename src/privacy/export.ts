@@ -4,6 +4,7 @@
 import { Readable } from 'node:stream';
 import { Zip, ZipDeflate, ZipPassThrough } from 'fflate';
 import type { Clock } from '../domain/clock.js';
+import { isDiffusion } from '../domain/job.js';
 import { imageView, type ImageService } from '../gallery/image-service.js';
 import { specOf, type JobStore } from '../jobs/job-store.js';
 
@@ -43,8 +44,7 @@ export async function exportArchive(deps: ExportDeps, owner: string, about: Reco
       return {
         id: job.id,
         ...spec,
-        prompt: visible ? spec.prompt : null,
-        negative_prompt: visible ? spec.negative_prompt : null,
+        ...(isDiffusion(spec) ? { prompt: visible ? spec.prompt : null, negative_prompt: visible ? spec.negative_prompt : null } : {}),
         status: job.status,
         error: job.error_code ? { code: job.error_code, message: job.error_message } : null,
         created_at: iso(job.created_at),

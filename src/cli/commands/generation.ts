@@ -1,20 +1,16 @@
-// `darkroom generate` and `darkroom edit`: options shared by both, parsed into the same
-// job spec the HTTP API uses, run on the engine with a progress bar, written as PNG.
+// The diffusion commands: `darkroom generate`, `edit` (img2img, inpainting, style transfer),
+// `blend` and `outpaint`. Options shared by all become the same job spec the HTTP API
+// takes.
 
-import { readFile, writeFile } from 'node:fs/promises';
-import { basename, extname, join, dirname, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import type { App } from '../../app.js';
-import { DarkroomError } from '../../domain/errors.js';
-import { describeIssues, JobSpec, SCHEDULER_NAMES, type JobSpecInput } from '../../domain/job.js';
-import type { Mask, RgbImage } from '../../domain/image.js';
+import { SCHEDULER_NAMES, type JobSpecInput } from '../../domain/job.js';
 import { randomSeed } from '../../engine/diffusion/rng.js';
-import { VERSION } from '../../app.js';
+import { STYLE_PRESETS } from '../../engine/diffusion/styles.js';
 import { decodeImage, decodeMask } from '../../images/codec.js';
-import { encodeLabelledPng, sourceTypeOf } from '../../images/provenance.js';
 import type { CliIo } from '../io.js';
 import { number } from '../parse.js';
-import { progressBar } from '../progress.js';
+import { readImageFile, runJob } from '../run-job.js';
 
 export function withGenerationOptions(command: Command): Command {
   return command
@@ -31,6 +27,8 @@ export function withGenerationOptions(command: Command): Command {
     .option('--embed-prompt', 'write the prompt into the PNG metadata (by default files carry no prompt)');
 }
 
+const styleOption = () => new Option('--style <name>', 'a style preset').choices(STYLE_PRESETS.map((s) => s.name));
+
 export interface GenerationOptions {
   output?: string;
   negative: string;
@@ -43,16 +41,17 @@ export interface GenerationOptions {
   scheduler: string;
   count: number;
   embedPrompt?: boolean;
+  style?: string;
 }
 
-export function baseSpec(prompt: string, options: GenerationOptions): Omit<JobSpecInput, 'operation'> {
+export function baseSpec(prompt: string, options: GenerationOptions) {
   return {
     prompt,
     negative_prompt: options.negative,
     model: options.model,
     steps: options.steps,
     guidance: options.guidance,
-    scheduler: options.scheduler as JobSpecInput['scheduler'],
+    scheduler: options.scheduler as (typeof SCHEDULER_NAMES)[number],
     n: options.count,
     seed: options.seed ?? randomSeed(),
     embed_prompt: options.embedPrompt ?? false,
@@ -61,84 +60,84 @@ export function baseSpec(prompt: string, options: GenerationOptions): Omit<JobSp
   };
 }
 
-/** out.png for one image; out-1.png, out-2.png ... for several. */
-export function outputPaths(output: string, count: number): string[] {
-  if (count === 1) return [output];
-  const ext = extname(output) || '.png';
-  const stem = join(dirname(output), basename(output, extname(output)));
-  return Array.from({ length: count }, (_, i) => `${stem}-${i + 1}${ext}`);
-}
-
-export async function readImageFile(path: string, cwd: string): Promise<Buffer> {
-  try {
-    return await readFile(resolve(cwd, path));
-  } catch (error) {
-    throw new DarkroomError('invalid_image', `Cannot read ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
-  }
-}
-
-export async function runGeneration(
-  app: App,
-  io: CliIo,
-  input: JobSpecInput,
-  output: string | undefined,
-  sources: { image?: RgbImage; mask?: Mask } = {},
-): Promise<void> {
-  const parsed = JobSpec.safeParse(input);
-  if (!parsed.success) throw new DarkroomError('invalid_parameter', describeIssues(parsed.error));
-  const spec = parsed.data;
-  const bar = progressBar(io, 'steps');
-  const controller = new AbortController();
-  const began = performance.now();
-  let result;
-  try {
-    result = await app.diffusion.run(
-      { spec, ...sources },
-      { signal: controller.signal, progress: (p) => bar.update(p.step, p.total, spec.n > 1 ? `${spec.n} images` : 'image') },
-    );
-  } finally {
-    bar.stop();
-  }
-  const paths = outputPaths(resolve(io.cwd, output ?? `darkroom-${spec.seed}.png`), result.images.length);
-  const provenance = {
-    sourceType: sourceTypeOf(spec.operation),
-    creatorTool: `Darkroom ${VERSION}`,
-    ...(spec.embed_prompt ? { prompt: spec.prompt } : {}),
-  };
-  for (const [i, { image }] of result.images.entries()) {
-    await writeFile(paths[i]!, await encodeLabelledPng(image, provenance));
-    io.stdout.write(`${paths[i]}\n`);
-  }
-  if (io.stderr.isTTY) {
-    const seconds = ((performance.now() - began) / 1000).toFixed(1);
-    io.stderr.write(`${result.images.length} image${result.images.length > 1 ? 's' : ''} in ${seconds}s (seed ${spec.seed})\n`);
-  }
+async function readImages(paths: string[], cwd: string) {
+  return Promise.all(paths.map(async (path) => decodeImage(await readImageFile(path, cwd))));
 }
 
 export function generateCommand(app: () => App, io: CliIo): Command {
   return withGenerationOptions(new Command('generate').description('text-to-image: make an image from a prompt').argument('<prompt>', 'what to show'))
+    .addOption(styleOption())
     .action(async (prompt: string, options: GenerationOptions) => {
-      await runGeneration(app(), io, { operation: 'txt2img', ...baseSpec(prompt, options) }, options.output);
+      const spec = baseSpec(prompt, options);
+      await runJob(app(), io, { operation: 'txt2img', ...spec, ...(options.style ? { style: options.style } : {}) }, {
+        output: options.output,
+        defaultOutput: `darkroom-${spec.seed}.png`,
+        images: [],
+      });
     });
 }
 
 export function editCommand(app: () => App, io: CliIo): Command {
   return withGenerationOptions(
     new Command('edit')
-      .description('image-to-image; with --mask, inpainting (white in the mask = repaint)')
+      .description('image-to-image; with --mask, inpainting (white in the mask = repaint); with --style, style transfer')
       .argument('<image>', 'the image to start from (PNG, JPEG, WebP, ...)')
       .argument('<prompt>', 'what the result should show'),
   )
     .option('--mask <file>', 'inpainting mask: white repaints, black keeps')
-    .option('--strength <s>', 'how much to change, 0..1 (default 0.75; 1 with a mask)', number('--strength'))
+    .option('--strength <s>', 'how much to change, 0..1 (default 0.75; 1 with a mask; 0.6 with a style)', number('--strength'))
+    .addOption(styleOption())
     .action(async (imagePath: string, prompt: string, options: GenerationOptions & { mask?: string; strength?: number }) => {
-      const image = await decodeImage(await readImageFile(imagePath, io.cwd));
+      const [image] = await readImages([imagePath], io.cwd);
       const mask = options.mask ? await decodeMask(await readImageFile(options.mask, io.cwd)) : undefined;
-      const base = baseSpec(prompt, options);
-      const strength = options.strength !== undefined ? { strength: options.strength } : {};
+      const base = { ...baseSpec(prompt, options), image: imagePath, ...(options.strength !== undefined ? { strength: options.strength } : {}) };
       const input: JobSpecInput = mask
-        ? { operation: 'inpaint', ...base, image: imagePath, mask: options.mask!, ...strength }
-        : { operation: 'img2img', ...base, image: imagePath, ...strength };
-      await runGeneration(app(), io, input, options.output, { image, ...(mask ? { mask } : {}) });
+        ? { operation: 'inpaint', ...base, mask: options.mask! }
+        : options.style
+          ? { operation: 'style', ...base, style: options.style }
+          : { operation: 'img2img', ...base };
+      await runJob(app(), io, input, { output: options.output, defaultOutput: `darkroom-${base.seed}.png`, images: [image!], ...(mask ? { mask } : {}) });
+    });
+}
+
+export function blendCommand(app: () => App, io: CliIo): Command {
+  return withGenerationOptions(
+    new Command('blend')
+      .description('multi-image fusion: blend 2 to 4 images and redraw them with a prompt')
+      .argument('<images...>', '2 to 4 images, then the prompt as the last argument'),
+  )
+    .option('--weights <list>', 'one weight per image, comma-separated (default: equal)')
+    .option('--strength <s>', 'how much to redraw the blend, 0..1', number('--strength'), 0.7)
+    .action(async (args: string[], options: GenerationOptions & { weights?: string; strength: number }) => {
+      const prompt = args.length > 2 ? args.at(-1)! : '';
+      const paths = args.length > 2 ? args.slice(0, -1) : args;
+      const weights = options.weights?.split(',').map((w) => number('--weights')(w));
+      const base = baseSpec(prompt, options);
+      await runJob(
+        app(),
+        io,
+        { operation: 'blend', ...base, images: paths, strength: options.strength, ...(weights ? { weights } : {}) },
+        { output: options.output, defaultOutput: `darkroom-${base.seed}.png`, images: await readImages(paths, io.cwd) },
+      );
+    });
+}
+
+export function outpaintCommand(app: () => App, io: CliIo): Command {
+  return withGenerationOptions(
+    new Command('outpaint').description('extend an image on any side and paint the new area').argument('<image>').argument('[prompt]', 'what the new area should show', ''),
+  )
+    .option('--left <px>', 'pixels to add on the left', number('--left'), 0)
+    .option('--right <px>', 'pixels to add on the right', number('--right'), 0)
+    .option('--top <px>', 'pixels to add at the top', number('--top'), 0)
+    .option('--bottom <px>', 'pixels to add at the bottom', number('--bottom'), 0)
+    .action(async (imagePath: string, prompt: string, options: GenerationOptions & { left: number; right: number; top: number; bottom: number }) => {
+      const base = baseSpec(prompt, options);
+      const { left, right, top, bottom } = options;
+      await runJob(
+        app(),
+        io,
+        { operation: 'outpaint', ...base, image: imagePath, left, right, top, bottom },
+        { output: options.output, defaultOutput: `darkroom-${base.seed}.png`, images: await readImages([imagePath], io.cwd) },
+      );
     });
 }

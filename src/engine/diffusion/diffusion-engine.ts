@@ -1,18 +1,20 @@
-// The local Stable Diffusion engine: runs txt2img, img2img and inpaint jobs on ONNX
-// models from the catalog, fitting input images to the model's grid first.
+// The local Stable Diffusion engine: txt2img, img2img, inpaint, style transfer, multi-image
+// blending and outpainting on ONNX models from the catalog. Each operation is prepared here
+// (inputs fitted to the model's grid, style templates applied, latents blended, canvases
+// extended) and then runs through the one denoising pipeline.
 
 import { DarkroomError } from '../../domain/errors.js';
-import type { JobSpec, Operation } from '../../domain/job.js';
 import type { Mask, RgbImage } from '../../domain/image.js';
-import { fitSize, resizeImage, resizeMask } from '../../images/codec.js';
+import { DIFFUSION_OPERATIONS, isDiffusion, type DiffusionSpec, type JobSpec, type Operation } from '../../domain/job.js';
+import { extendCanvas, fitSize, resizeImage, resizeMask } from '../../images/codec.js';
 import type { ModelCatalog, ModelEntry } from '../../models/catalog.js';
 import type { Engine, EngineJob, EngineResult, RunContext } from '../engine.js';
+import { weightedSlerp } from './blend.js';
 import { loadPipeline } from './load.js';
 import type { SessionPool } from './onnx-session.js';
-import type { DiffusionPipeline } from './pipeline.js';
+import type { DiffusionPipeline, GenerateRequest } from './pipeline.js';
 import { randomSeed } from './rng.js';
-
-const OPERATIONS: readonly Operation[] = ['txt2img', 'img2img', 'inpaint'];
+import { applyStyle, stylePreset } from './styles.js';
 
 export class DiffusionEngine implements Engine {
   readonly id = 'diffusion';
@@ -23,16 +25,18 @@ export class DiffusionEngine implements Engine {
     private readonly sessions: SessionPool,
   ) {}
 
-  supports(operation: Operation, model: ModelEntry): boolean {
-    return model.engine === 'diffusion' && OPERATIONS.includes(operation);
+  supports(operation: Operation, model: ModelEntry | undefined): boolean {
+    return model?.engine === 'diffusion' && DIFFUSION_OPERATIONS.includes(operation);
   }
 
-  async check(spec: JobSpec, model: ModelEntry): Promise<void> {
+  async check(spec: JobSpec, model: ModelEntry | undefined): Promise<void> {
+    if (!isDiffusion(spec) || !model) return;
     const { config } = await this.pipeline(model);
     const f = config.vaeScaleFactor;
     for (const [name, value] of [
       ['width', spec.width],
       ['height', spec.height],
+      ...(spec.operation === 'outpaint' ? (['left', 'right', 'top', 'bottom'] as const).map((side) => [side, spec[side]] as const) : []),
     ] as const) {
       if (value !== undefined && value % f !== 0) {
         throw new DarkroomError('invalid_parameter', `Expected ${name} to be a multiple of ${f} for ${model.name}, got ${value}`);
@@ -43,6 +47,9 @@ export class DiffusionEngine implements Engine {
     }
     if (spec.scheduler === 'lcm' && spec.steps > config.scheduler.original_inference_steps) {
       throw new DarkroomError('invalid_parameter', `Expected at most ${config.scheduler.original_inference_steps} steps with the lcm scheduler, got ${spec.steps}`);
+    }
+    if ('style' in spec && spec.style !== undefined && !stylePreset(spec.style)) {
+      throw new DarkroomError('invalid_parameter', `Unknown style "${spec.style}" (see GET /api/v1/styles)`);
     }
   }
 
@@ -58,42 +65,59 @@ export class DiffusionEngine implements Engine {
 
   async run(job: EngineJob, context: RunContext): Promise<EngineResult> {
     const { spec } = job;
+    if (!isDiffusion(spec)) throw new DarkroomError('unsupported_operation', `The diffusion engine cannot do ${spec.operation}`);
     const model = await this.catalog.resolve(spec.model);
     const pipeline = await this.pipeline(model);
-    const { vaeScaleFactor, defaultSize } = pipeline.config;
-    let width = spec.width;
-    let height = spec.height;
-    let image: RgbImage | undefined;
-    let mask: Mask | undefined;
-    if (spec.operation !== 'txt2img') {
-      if (!job.image) throw new DarkroomError('invalid_parameter', `${spec.operation} needs an image`);
-      if (spec.operation === 'inpaint' && !job.mask) throw new DarkroomError('invalid_parameter', 'inpaint needs a mask');
-      // Without an asked size, keep the image's shape at the model's native scale.
-      const fitted = fitSize(job.image.width, job.image.height, defaultSize, vaeScaleFactor);
-      width ??= fitted.width;
-      height ??= fitted.height;
-      image = await resizeImage(job.image, width, height);
-      if (spec.operation === 'inpaint') mask = await resizeMask(job.mask!, width, height);
-    }
-    width ??= defaultSize;
-    height ??= defaultSize;
-    const result = await pipeline.generate(
-      {
-        prompt: spec.prompt,
-        negativePrompt: spec.negative_prompt,
-        width,
-        height,
-        steps: spec.steps,
-        guidance: spec.guidance,
-        scheduler: spec.scheduler,
-        seed: spec.seed ?? randomSeed(),
-        count: spec.n,
-        ...(image ? { image } : {}),
-        ...(mask ? { mask } : {}),
-        ...(spec.operation !== 'txt2img' ? { strength: spec.strength } : {}),
-      },
-      { signal: context.signal, onStep: (p) => context.progress(p) },
-    );
+    const request = await this.prepare(pipeline, spec, job.images, job.mask);
+    const result = await pipeline.generate(request, { signal: context.signal, onStep: (p) => context.progress(p) });
     return { images: result.images, warnings: [] };
+  }
+
+  /** Turns a job into one pipeline request. */
+  private async prepare(pipeline: DiffusionPipeline, spec: DiffusionSpec, inputs: RgbImage[], mask: Mask | undefined): Promise<GenerateRequest> {
+    const { vaeScaleFactor, defaultSize } = pipeline.config;
+    let { prompt, negative_prompt: negative } = spec;
+    const style = 'style' in spec && spec.style ? stylePreset(spec.style) : undefined;
+    if (style) ({ prompt, negative } = applyStyle(style, prompt, negative));
+    const base = {
+      prompt,
+      negativePrompt: negative,
+      steps: spec.steps,
+      guidance: spec.guidance,
+      scheduler: spec.scheduler,
+      seed: spec.seed ?? randomSeed(),
+      count: spec.n,
+    };
+    if (spec.operation === 'txt2img') return { ...base, width: spec.width ?? defaultSize, height: spec.height ?? defaultSize };
+
+    const first = inputs[0];
+    if (!first) throw new DarkroomError('invalid_parameter', `${spec.operation} needs an image`);
+    if (spec.operation === 'outpaint') {
+      // The canvas grows by the asked margins; the new area is the mask, the old pixels are kept.
+      const canvas = await extendCanvas(first, { left: spec.left, right: spec.right, top: spec.top, bottom: spec.bottom });
+      // The original part keeps about the model's native scale; the canvas grows around it.
+      const growth = Math.max(canvas.image.width, canvas.image.height) / Math.max(first.width, first.height);
+      const size = this.size(spec, canvas.image.width, canvas.image.height, vaeScaleFactor, Math.round(defaultSize * growth));
+      return { ...base, ...size, image: await resizeImage(canvas.image, size.width, size.height), mask: await resizeMask(canvas.mask, size.width, size.height), strength: 1 };
+    }
+    // Without an asked size, keep the first image's shape at the model's native scale.
+    const size = this.size(spec, first.width, first.height, vaeScaleFactor, defaultSize);
+    const image = await resizeImage(first, size.width, size.height);
+    if (spec.operation === 'inpaint') {
+      if (!mask) throw new DarkroomError('invalid_parameter', 'inpaint needs a mask');
+      return { ...base, ...size, image, mask: await resizeMask(mask, size.width, size.height), strength: spec.strength };
+    }
+    if (spec.operation === 'blend') {
+      const images = await Promise.all(inputs.map((input) => resizeImage(input, size.width, size.height)));
+      const latents = await Promise.all(images.map((input) => pipeline.encodeMean(input)));
+      const weights = spec.weights ?? images.map(() => 1);
+      return { ...base, ...size, image, imageLatents: weightedSlerp(latents, weights), strength: spec.strength };
+    }
+    return { ...base, ...size, image, strength: spec.strength };
+  }
+
+  private size(spec: DiffusionSpec, width: number, height: number, factor: number, target: number) {
+    const fitted = fitSize(width, height, target, factor);
+    return { width: spec.width ?? fitted.width, height: spec.height ?? fitted.height };
   }
 }

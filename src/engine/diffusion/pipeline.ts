@@ -45,6 +45,8 @@ export interface GenerateRequest {
   strength?: number;
   /** Initial noise for every image, [count, C, h, w], instead of drawing it from the seeds. */
   latents?: Float32Array;
+  /** Scaled latents to start from instead of encoding `image` (blend), [C, h, w]. */
+  imageLatents?: Float32Array;
 }
 
 export interface StepProgress {
@@ -111,7 +113,11 @@ export class DiffusionPipeline {
     if (noise.length !== batch * latentSize) {
       throw invalidParameter(`Expected ${batch * latentSize} initial latent values, got ${noise.length}`);
     }
-    const imageLatents = request.image && (strength < 1 || request.mask) ? await this.encodeImage(request.image, rngs) : undefined;
+    const imageLatents = request.imageLatents
+      ? repeat(request.imageLatents, batch)
+      : request.image && (strength < 1 || request.mask)
+        ? await this.encodeImage(request.image, rngs)
+        : undefined;
     let x: Float32Array;
     if (imageLatents && strength < 1 && start < scheduler.timesteps.length) {
       x = scheduler.addNoise(imageLatents, noise, start);
@@ -223,20 +229,29 @@ export class DiffusionPipeline {
     };
   }
 
-  /** Scaled latents of the image for every image of the batch (posterior samples differ per seed). */
-  private async encodeImage(image: RgbImage, rngs: SeededRandom[]): Promise<Float32Array> {
+  /** The VAE posterior of an image: its mean and, when the export gives it, its log-variance. */
+  private async posterior(image: RgbImage): Promise<{ mean: Float32Array; logvar: Float32Array | undefined }> {
     const path = this.config.files.vaeEncoder;
     if (!path) throw new DarkroomError('unsupported_operation', 'This model has no VAE encoder, so it cannot start from an image.');
     const encoder = await this.model(path);
     const out = await encoder.run({ sample: { kind: 'float', data: imageToTensor(image), dims: [1, 3, image.height, image.width] } });
-    const name = encoder.outputNames[0]!;
-    const { data, dims } = out[name]!;
+    const { data, dims } = out[encoder.outputNames[0]!]!;
     const c = this.config.latentChannels;
     const size = c * dims[2]! * dims[3]!;
+    // latent_parameters holds mean and log-variance; latent_sample is one sample already.
+    return { mean: data.subarray(0, size), logvar: dims[1] === 2 * c ? data.subarray(size, 2 * size) : undefined };
+  }
+
+  /** Scaled latents of the image's posterior mean, [C, h, w] (for blending). */
+  async encodeMean(image: RgbImage): Promise<Float32Array> {
+    return scale((await this.posterior(image)).mean, this.config.scalingFactor);
+  }
+
+  /** Scaled latents of the image for every image of the batch (posterior samples differ per seed). */
+  private async encodeImage(image: RgbImage, rngs: SeededRandom[]): Promise<Float32Array> {
+    const { mean, logvar } = await this.posterior(image);
+    const size = mean.length;
     const k = this.config.scalingFactor;
-    const mean = data.subarray(0, size);
-    // latent_parameters holds mean and log-variance: sample the posterior as diffusers does.
-    const logvar = dims[1] === 2 * c ? data.subarray(size, 2 * size) : undefined;
     return concat(
       rngs.map((rng) => {
         const eps = rng.normals(size);
@@ -249,19 +264,11 @@ export class DiffusionPipeline {
   /** The 5 extra channels an inpainting UNet takes: the latent mask and the masked image's latents. */
   private async inpaintConditioning(image: RgbImage, mask: Mask, batch: number): Promise<Float32Array> {
     // diffusers: masked_image = image * (mask < 0.5), in [-1, 1], so masked pixels are 0 (grey).
-    const masked = imageToTensor(image);
-    const plane = image.width * image.height;
-    for (let p = 0; p < plane; p++) {
-      if (mask.data[p]! >= 0.5) for (let ch = 0; ch < 3; ch++) masked[ch * plane + p] = 0;
+    const data = Uint8Array.from(image.data);
+    for (let p = 0; p < image.width * image.height; p++) {
+      if (mask.data[p]! >= 0.5) data.fill(128, p * 3, p * 3 + 3);
     }
-    const path = this.config.files.vaeEncoder;
-    if (!path) throw new DarkroomError('unsupported_operation', 'This inpainting model has no VAE encoder.');
-    const encoder = await this.model(path);
-    const out = await encoder.run({ sample: { kind: 'float', data: masked, dims: [1, 3, image.height, image.width] } });
-    const { data, dims } = out[encoder.outputNames[0]!]!;
-    const c = this.config.latentChannels;
-    const size = c * dims[2]! * dims[3]!;
-    const latents = scale(data.subarray(0, size), this.config.scalingFactor);
+    const latents = await this.encodeMean({ ...image, data });
     const latentMask = maskToLatent(mask, this.config.vaeScaleFactor).map((v) => (v >= 0.5 ? 1 : 0));
     return repeat(concatChannels(1, [latentMask, latents]), batch);
   }

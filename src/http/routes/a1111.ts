@@ -9,7 +9,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import sharp, { type OutputInfo } from 'sharp';
 import { z } from 'zod';
 import { DarkroomError, ERROR_STATUS, type ErrorCode } from '../../domain/errors.js';
-import { DEFAULT_MODEL, Img2ImgSpec, MAX_BATCH, Txt2ImgSpec, type JobSpec, type SchedulerName } from '../../domain/job.js';
+import { DEFAULT_MODEL, Img2ImgSpec, MAX_BATCH, Txt2ImgSpec, type DiffusionSpec, type JobSpec, type SchedulerName } from '../../domain/job.js';
 import { randomSeed } from '../../engine/diffusion/rng.js';
 import type { JobView } from '../../jobs/job-service.js';
 import { TERMINAL } from '../../jobs/progress-bus.js';
@@ -180,7 +180,7 @@ type JobInput =
 /** A1111's info (Processed.js() in modules/processing.py), plus "interrupted" when it was. */
 function a1111Info(run: {
   body: Txt2ImgRequest;
-  spec: JobSpec;
+  spec: DiffusionSpec;
   width: number | null;
   height: number | null;
   seeds: number[];
@@ -294,7 +294,7 @@ export async function a1111Routes(app: FastifyInstance, context: HttpContext) {
   }
 
   /** Runs a job for a synchronous request; a client that hangs up cancels it. */
-  async function runJob(owner: string, reply: FastifyReply, spec: JobSpec, kind: Kind): Promise<JobView> {
+  async function runJob(owner: string, reply: FastifyReply, spec: DiffusionSpec, kind: Kind): Promise<JobView> {
     const view = await jobs.create(owner, spec);
     track(owner, view, kind);
     // The request stream closes once its body is read; only the response's close means the client left.
@@ -341,7 +341,7 @@ export async function a1111Routes(app: FastifyInstance, context: HttpContext) {
   /** Runs the job and answers A1111's { images, parameters, info }. */
   async function generate(request: FastifyRequest, reply: FastifyReply, body: Txt2ImgRequest, generation: Generation, input: JobInput, echo: Record<string, unknown> = {}) {
     const owner = ownerOf(request);
-    const spec: JobSpec = { ...generation, ...input };
+    const spec: DiffusionSpec = { ...generation, ...input };
     const started = Date.now();
     const view = await runJob(owner, reply, spec, input.operation === 'txt2img' ? 'txt2img' : 'img2img');
     if (view.status === 'failed') throw jobError(view);

@@ -1,7 +1,8 @@
-// GET /api/v1/models: installed models and what each can do.
+// GET /api/v1/models: installed models and what each can do; GET /api/v1/styles: presets.
 
 import type { FastifyInstance } from 'fastify';
-import { OPERATIONS } from '../../domain/job.js';
+import { DIFFUSION_OPERATIONS } from '../../domain/job.js';
+import { STYLE_PRESETS } from '../../engine/diffusion/styles.js';
 import { folderSize } from '../../models/catalog.js';
 import type { HttpContext } from '../context.js';
 
@@ -13,8 +14,11 @@ export async function modelRoutes(app: FastifyInstance, context: HttpContext) {
         source: m.source,
         engine: m.engine,
         size_bytes: await folderSize(m.path),
-        operations: [...OPERATIONS],
+        operations: [...DIFFUSION_OPERATIONS],
       })),
     ),
+  }));
+  app.get('/api/v1/styles', { schema: { tags: ['models'], summary: 'Style presets: prompt and negative-prompt templates' } }, async () => ({
+    styles: STYLE_PRESETS.map(({ name, label, prompt, negative }) => ({ name, label, prompt, negative_prompt: negative })),
   }));
 }
