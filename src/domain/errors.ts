@@ -21,6 +21,8 @@ export const ERROR_STATUS = {
   download_failed: 502,
   checksum_mismatch: 502,
   cancelled: 499,
+  /** A job the server stopped in the middle of, twice. */
+  interrupted: 500,
   internal: 500,
 } as const;
 

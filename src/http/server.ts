@@ -56,6 +56,8 @@ export async function buildServer(context: HttpContext, options: ServerOptions =
     bodyLimit: context.limits.maxBodyBytes,
     // Never trust X-Forwarded-For by default: the address is not used anyway.
     trustProxy: false,
+    // Shutting down does not wait for idle keep-alive or open event-stream connections.
+    forceCloseConnections: true,
     genReqId: () => Math.random().toString(36).slice(2, 10),
   });
   // An empty JSON body (some clients send one with POST /sdapi/v1/interrupt) is no body.

@@ -163,9 +163,12 @@ export class WorkerPool {
       const cancelled = controller.signal.aborted || (DarkroomError.isInstance(error) && error.code === 'cancelled');
       const known = DarkroomError.isInstance(error);
       if (!known || error.status >= 500) this.options.log.warn({ job: job.id, err: { message: (error as Error).message, stack: (error as Error).stack } }, 'job failed');
+      // Unexpected failures are logged in full; the job says only that it failed.
       const reason = cancelled
         ? { code: 'cancelled', message: 'The job was cancelled.' }
-        : { code: known ? error.code : 'internal', message: known ? error.message : 'The job failed unexpectedly.' };
+        : known && error.code !== 'internal'
+          ? { code: error.code, message: error.message }
+          : { code: 'internal', message: 'The job failed unexpectedly; the server log has the details.' };
       if (await store.finish(job.id, attempt, cancelled ? 'cancelled' : 'failed', reason, clock.now())) {
         await this.options.settle(job.id, 'release');
         bus.publish(job.id, cancelled ? { type: 'cancelled' } : { type: 'failed', error: reason });

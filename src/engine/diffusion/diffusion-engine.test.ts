@@ -50,7 +50,7 @@ describe('blend', () => {
   it('moves with the weights', async () => {
     const red = await flat('#dc2828');
     const blue = await flat('#2850dc');
-    const common = { operation: 'blend', prompt: '', images: ['r', 'b'], strength: 0.4, steps: 10, seed: 5 } as const;
+    const common = { operation: 'blend' as const, prompt: '', images: ['r', 'b'], strength: 0.4, steps: 10, seed: 5 };
     const towardsRed = (await run({ ...common, weights: [0.9, 0.1] }, [red, blue])).images[0]!.image;
     const towardsBlue = (await run({ ...common, weights: [0.1, 0.9] }, [red, blue])).images[0]!.image;
     expect(meanChannel(towardsRed, 0) - meanChannel(towardsRed, 2)).toBeGreaterThan(meanChannel(towardsBlue, 0) - meanChannel(towardsBlue, 2) + 40);

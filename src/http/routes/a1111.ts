@@ -8,12 +8,13 @@ import { basename } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import sharp, { type OutputInfo } from 'sharp';
 import { z } from 'zod';
-import { DarkroomError, ERROR_STATUS, type ErrorCode } from '../../domain/errors.js';
+import { DarkroomError } from '../../domain/errors.js';
 import { DEFAULT_MODEL, Img2ImgSpec, MAX_BATCH, Txt2ImgSpec, type DiffusionSpec, type JobSpec, type SchedulerName } from '../../domain/job.js';
 import { randomSeed } from '../../engine/diffusion/rng.js';
 import type { JobView } from '../../jobs/job-service.js';
 import { TERMINAL } from '../../jobs/progress-bus.js';
 import { ownerOf, type HttpContext } from '../context.js';
+import { jobFailure, runToEnd } from '../sync-job.js';
 import { parse } from '../parse.js';
 
 /** A1111's sampler names for Darkroom's schedulers; the aliases are A1111's plus Darkroom's own name. */
@@ -161,11 +162,6 @@ function timestamp(ms: number): string {
   return `${d.getFullYear()}${pad(d.getMonth() + 1)}${pad(d.getDate())}${pad(d.getHours())}${pad(d.getMinutes())}${pad(d.getSeconds())}`;
 }
 
-function jobError(view: JobView): DarkroomError {
-  const code = view.error?.code ?? 'internal';
-  return new DarkroomError(Object.hasOwn(ERROR_STATUS, code) ? (code as ErrorCode) : 'internal', view.error?.message || 'The job failed.');
-}
-
 type Kind = 'txt2img' | 'img2img';
 
 /** The generation fields of a job, with the seed always chosen. */
@@ -293,27 +289,6 @@ export async function a1111Routes(app: FastifyInstance, context: HttpContext) {
       );
   }
 
-  /** Runs a job for a synchronous request; a client that hangs up cancels it. */
-  async function runJob(owner: string, reply: FastifyReply, spec: DiffusionSpec, kind: Kind): Promise<JobView> {
-    const view = await jobs.create(owner, spec);
-    track(owner, view, kind);
-    // The request stream closes once its body is read; only the response's close means the client left.
-    const hangUp = new AbortController();
-    const onClose = () => {
-      if (!reply.raw.writableFinished) hangUp.abort();
-    };
-    reply.raw.on('close', onClose);
-    if (reply.raw.destroyed) hangUp.abort();
-    try {
-      return await jobs.wait(owner, view.id, hangUp.signal);
-    } catch (error) {
-      if (hangUp.signal.aborted) await jobs.cancel(owner, view.id);
-      throw error;
-    } finally {
-      reply.raw.off('close', onClose);
-    }
-  }
-
   /** Checks and translates the fields txt2img and img2img share, before anything is stored. */
   function generationOf(owner: string, body: Txt2ImgRequest): Generation {
     const n = body.batch_size * body.n_iter;
@@ -343,8 +318,8 @@ export async function a1111Routes(app: FastifyInstance, context: HttpContext) {
     const owner = ownerOf(request);
     const spec: DiffusionSpec = { ...generation, ...input };
     const started = Date.now();
-    const view = await runJob(owner, reply, spec, input.operation === 'txt2img' ? 'txt2img' : 'img2img');
-    if (view.status === 'failed') throw jobError(view);
+    const view = await runToEnd(jobs, owner, reply, spec, (queued) => track(owner, queued, input.operation === 'txt2img' ? 'txt2img' : 'img2img'));
+    if (view.status === 'failed') throw jobFailure(view);
     // A1111 answers an interrupted request with HTTP 200 and whatever its sampler had reached
     // (partly denoised images). Darkroom keeps nothing of a cancelled job, so the answer is
     // 200 with no images and "interrupted": true in info.

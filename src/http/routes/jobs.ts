@@ -10,6 +10,7 @@ import { openEventStream } from '../sse.js';
 
 const IdParams = z.object({ id: z.string().min(1).max(64) });
 const EventsQuery = z.object({ preview: z.enum(['0', '1', 'true', 'false']).optional() });
+const ListQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) });
 
 export async function jobRoutes(app: FastifyInstance, context: HttpContext) {
   const { jobs } = context;
@@ -23,9 +24,10 @@ export async function jobRoutes(app: FastifyInstance, context: HttpContext) {
       return reply.status(202).header('Location', `/api/v1/jobs/${job.id}`).send(job);
     },
   );
-  app.get('/api/v1/jobs', { schema: { tags: ['jobs'], summary: "The caller's recent jobs" } }, async (request) => ({
-    jobs: await jobs.list(ownerOf(request)),
-  }));
+  app.get('/api/v1/jobs', { schema: { tags: ['jobs'], summary: "The caller's recent jobs (?limit=, default 50, at most 500)" } }, async (request) => {
+    const { limit } = parse(ListQuery, request.query);
+    return { jobs: await jobs.list(ownerOf(request), limit) };
+  });
   app.get('/api/v1/jobs/:id', { schema: { tags: ['jobs'], summary: 'A job: status, parameters, images' } }, async (request) => {
     const { id } = parse(IdParams, request.params);
     return jobs.view(ownerOf(request), id);

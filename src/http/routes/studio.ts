@@ -13,7 +13,13 @@ const NOT_BUILT = `<!doctype html><html lang="en"><meta charset="utf-8"><title>D
 
 export async function studioRoutes(app: FastifyInstance, webRoot: string | undefined) {
   if (webRoot && existsSync(join(webRoot, 'index.html'))) {
-    await app.register(fastifyStatic, { root: webRoot, prefix: '/', index: ['index.html'], cacheControl: true, maxAge: 0 });
+    await app.register(fastifyStatic, {
+      root: webRoot,
+      prefix: '/',
+      index: ['index.html'],
+      // Vite names built assets by content hash: they never change, so browsers may keep them.
+      setHeaders: (res, path) => res.header('Cache-Control', path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache'),
+    });
     return;
   }
   app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(NOT_BUILT));

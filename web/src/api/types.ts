@@ -1,0 +1,117 @@
+// The shapes the studio reads from and sends to the native API (/api/v1), as the server
+// defines them in src/jobs/job-service.ts, src/gallery/image-service.ts and src/domain/job.ts.
+
+export type Operation = 'txt2img' | 'img2img' | 'inpaint' | ToolOperation;
+/** One-click image tools (no prompt, no steps); a server lists them in a model's operations once it has them. */
+export type ToolOperation = 'upscale' | 'remove-background';
+export type JobStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+
+export const SCHEDULERS = [
+  { name: 'euler', label: 'Euler' },
+  { name: 'euler-a', label: 'Euler ancestral' },
+  { name: 'ddim', label: 'DDIM' },
+  { name: 'lcm', label: 'LCM' },
+  { name: 'dpmpp-2m', label: 'DPM++ 2M' },
+  { name: 'dpmpp-2m-karras', label: 'DPM++ 2M Karras' },
+] as const;
+export type SchedulerName = (typeof SCHEDULERS)[number]['name'];
+
+/** Limits of the job schema (src/domain/job.ts). */
+export const LIMITS = { maxBatch: 8, maxSide: 2048, minSide: 8, maxSteps: 150, maxGuidance: 30 } as const;
+
+export interface ImageView {
+  id: string;
+  url: string;
+  kind: 'output' | 'upload';
+  width: number;
+  height: number;
+  seed: number | null;
+  job_id: string | null;
+  saved: boolean;
+  created_at: string;
+  expires_at: string | null;
+}
+
+/** An image as a `done` event names it (fewer fields than ImageView). */
+export type EventImage = Pick<ImageView, 'id' | 'url' | 'width' | 'height' | 'seed'>;
+
+export interface JobView {
+  id: string;
+  operation: Operation;
+  status: JobStatus;
+  progress: { step: number; total: number };
+  error: { code: string; message: string } | null;
+  attempts: number;
+  images: ImageView[];
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  /** When the prompt is forgotten (null: kept). */
+  expires_at: string | null;
+  /** Null once the prompt's retention window has passed. */
+  prompt: string | null;
+  negative_prompt: string | null;
+  model: string;
+  width?: number;
+  height?: number;
+  steps: number;
+  guidance: number;
+  scheduler: SchedulerName;
+  seed?: number;
+  n: number;
+  image?: string;
+  mask?: string;
+  strength?: number;
+  scale?: number;
+}
+
+export interface GenerationRequest {
+  operation: 'txt2img' | 'img2img' | 'inpaint';
+  prompt: string;
+  negative_prompt: string;
+  model: string;
+  width?: number;
+  height?: number;
+  steps: number;
+  guidance: number;
+  scheduler: SchedulerName;
+  seed?: number;
+  n: number;
+  image?: string;
+  mask?: string;
+  strength?: number;
+}
+
+export interface ToolRequest {
+  operation: ToolOperation;
+  image: string;
+  /** Upscale factor. */
+  scale?: number;
+}
+
+export type JobRequest = GenerationRequest | ToolRequest;
+
+export interface ModelInfo {
+  name: string;
+  source: string;
+  engine: string;
+  size_bytes: number;
+  operations: string[];
+  /** Optional hints a later server may add; the studio falls back to known defaults. */
+  native_size?: number;
+  size_multiple?: number;
+}
+
+export interface PrivacyPolicy {
+  retention: Record<string, string>;
+  purge_interval: string;
+  promises: string[];
+}
+
+export type JobEvent =
+  | { type: 'queued'; position: number }
+  | { type: 'started'; attempt: number }
+  | { type: 'progress'; step: number; total: number; preview?: string }
+  | { type: 'done'; images: EventImage[] }
+  | { type: 'failed'; error: { code: string; message: string } }
+  | { type: 'cancelled' };

@@ -1,0 +1,39 @@
+// A number box that lets a person type freely (empty, "0.", "1e") and only reports values
+// that are numbers; on leaving the box it shows the value in force again.
+
+import { useEffect, useState, type InputHTMLAttributes } from 'react';
+
+type Props = Omit<InputHTMLAttributes<HTMLInputElement>, 'value' | 'onChange' | 'type'> & {
+  value: number | null;
+  onValue: (value: number | null) => void;
+  /** Whether an empty box means null (a random seed) rather than "keep the last value". */
+  allowEmpty?: boolean;
+};
+
+export function NumberInput({ value, onValue, allowEmpty = false, onBlur, ...rest }: Props) {
+  const shown = value === null ? '' : String(value);
+  const [draft, setDraft] = useState(shown);
+  useEffect(() => setDraft(shown), [shown]);
+  return (
+    <input
+      {...rest}
+      type="number"
+      inputMode="decimal"
+      value={draft}
+      onChange={(event) => {
+        const text = event.target.value;
+        setDraft(text);
+        if (text.trim() === '') {
+          if (allowEmpty) onValue(null);
+          return;
+        }
+        const number = Number(text);
+        if (Number.isFinite(number)) onValue(number);
+      }}
+      onBlur={(event) => {
+        setDraft(shown);
+        onBlur?.(event);
+      }}
+    />
+  );
+}

@@ -1,0 +1,72 @@
+// A running job: where it is (queued, step k of n), the latest preview, and Cancel. After
+// it ends: cancelled or failed, said plainly.
+
+import type { RunState } from '../hooks/use-job-runner';
+import { ErrorNotice } from './ErrorNotice';
+import { Icon } from './Icon';
+
+interface Props {
+  state: RunState;
+  onCancel: () => void;
+  onDismiss: () => void;
+  /** The size being made, so the preview box has the image's shape before a preview comes. */
+  width?: number | undefined;
+  height?: number | undefined;
+}
+
+function headline(state: RunState): string {
+  switch (state.phase) {
+    case 'submitting':
+      return 'Sending…';
+    case 'queued':
+      return state.position > 1 ? `Waiting in the queue (${state.position - 1} ahead)` : 'Starting…';
+    case 'running':
+      return state.step > 0 ? `Step ${state.step} of ${state.total}` : 'Loading the model…';
+    case 'cancelling':
+      return 'Cancelling…';
+    default:
+      return '';
+  }
+}
+
+export function ProgressView({ state, onCancel, onDismiss, width, height }: Props) {
+  if (state.phase === 'idle' || state.phase === 'done') return null;
+  if (state.phase === 'failed') return <ErrorNotice message={`The job failed: ${state.error ?? 'no reason given'}`} onDismiss={onDismiss} />;
+  if (state.phase === 'cancelled') {
+    return (
+      <div className="notice notice-info" role="status">
+        <div className="notice-body">
+          <p>Cancelled{state.step ? ` at step ${state.step} of ${state.total}` : ''}. Nothing was kept.</p>
+        </div>
+        <button type="button" className="icon-button notice-close" onClick={onDismiss} aria-label="Dismiss this message" title="Dismiss">
+          <Icon name="clear" size={16} />
+        </button>
+      </div>
+    );
+  }
+  const w = width ?? state.job?.width ?? 1;
+  const h = height ?? state.job?.height ?? 1;
+  const percent = state.total ? Math.round((100 * state.step) / state.total) : 0;
+  return (
+    <section className="progress-card" aria-label="Job in progress">
+      <div className="preview-box" style={{ aspectRatio: `${w} / ${h}` }}>
+        {state.preview ? (
+          <img src={state.preview} alt="Preview of the image being made" className="pixelated" />
+        ) : (
+          <div className="preview-placeholder" aria-hidden="true" />
+        )}
+      </div>
+      <div className="progress-info">
+        <p className="progress-label" role="status">
+          {headline(state)}
+        </p>
+        <progress className="progress-bar" max={state.total || 1} value={state.step} aria-label={`Progress: ${percent}%`} />
+        {state.error ? <p className="hint hint-error">{state.error}</p> : null}
+        <button type="button" className="button button-danger-quiet" onClick={onCancel} disabled={state.phase === 'cancelling' || state.phase === 'submitting'}>
+          <Icon name="stop" size={14} />
+          Cancel
+        </button>
+      </div>
+    </section>
+  );
+}

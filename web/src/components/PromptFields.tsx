@@ -1,0 +1,46 @@
+// The prompt and the negative prompt.
+
+import { useId, type RefObject } from 'react';
+import { EXAMPLE_PROMPT } from '../lib/params';
+
+interface Props {
+  prompt: string;
+  negative: string;
+  onChange: (patch: { prompt?: string; negative_prompt?: string }) => void;
+  promptRef?: RefObject<HTMLTextAreaElement | null>;
+  placeholder?: string;
+}
+
+export function PromptFields({ prompt, negative, onChange, promptRef, placeholder = EXAMPLE_PROMPT }: Props) {
+  const id = useId();
+  return (
+    <>
+      <div className="field">
+        <label htmlFor={`${id}-prompt`}>Prompt</label>
+        <textarea
+          id={`${id}-prompt`}
+          ref={promptRef}
+          name="prompt"
+          className="input prompt"
+          rows={3}
+          placeholder={placeholder}
+          value={prompt}
+          spellCheck
+          onChange={(event) => onChange({ prompt: event.target.value })}
+        />
+      </div>
+      <div className="field">
+        <label htmlFor={`${id}-negative`}>Negative prompt</label>
+        <textarea
+          id={`${id}-negative`}
+          name="negative_prompt"
+          className="input"
+          rows={2}
+          placeholder="what to avoid, e.g. a triangle"
+          value={negative}
+          onChange={(event) => onChange({ negative_prompt: event.target.value })}
+        />
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,98 @@
+// Finished jobs' images, newest first: the latest job large, with all its settings, then
+// earlier ones in a grid; each with its actions (save, download, reuse parameters, edit,
+// delete) and the time left before it is deleted.
+
+import type { ReactNode } from 'react';
+import type { ImageView, JobView } from '../api/types';
+import { useNow } from '../hooks/use-now';
+import { describeJob, isToolJob } from '../lib/params';
+import { timeLeft } from '../lib/time';
+import { Icon } from './Icon';
+import { ImageActions } from './ImageActions';
+
+interface Handlers {
+  onReuse: (job: JobView, image: ImageView) => void;
+  onEdit: (image: ImageView, job: JobView) => void;
+  onImageChange: (image: ImageView) => void;
+  onImageDeleted: (image: ImageView) => void;
+  onError: (message: string) => void;
+}
+
+type Props = Handlers & { jobs: JobView[]; empty?: ReactNode };
+
+export function ResultImage({ image, alt }: { image: Pick<ImageView, 'url' | 'width' | 'height'>; alt: string }) {
+  const small = Math.max(image.width, image.height) < 256;
+  return (
+    <a className="result-image" href={image.url} target="_blank" rel="noopener" title="Open full size">
+      <img src={image.url} alt={alt} width={image.width} height={image.height} className={small ? 'pixelated' : undefined} decoding="async" />
+    </a>
+  );
+}
+
+/** "Deletes in 23 h" or "Saved", with its icon. */
+export function Retention({ image, now }: { image: Pick<ImageView, 'saved' | 'expires_at'>; now: number }) {
+  const left = timeLeft(image.expires_at, now);
+  return (
+    <span className={image.saved ? 'retention saved' : 'retention'}>
+      <Icon name={image.saved ? 'check' : 'clock'} size={14} />
+      <span>{image.saved ? 'Saved' : left ? `Deletes in ${left}` : 'Kept'}</span>
+    </span>
+  );
+}
+
+function Tile({ job, image, now, featured, handlers }: { job: JobView; image: ImageView; now: number; featured: boolean; handlers: Handlers }) {
+  const label = isToolJob(job) ? describeJob(job) : `${job.prompt || 'untitled'}, seed ${image.seed ?? '?'}`;
+  return (
+    <li className={featured ? 'result-card featured' : 'result-card'} data-image-id={image.id}>
+      <ResultImage image={image} alt={job.prompt ? `Result: ${job.prompt}` : 'Result'} />
+      <div className="result-body">
+        <div className="result-meta">
+          <p className="result-prompt" title={job.prompt ?? undefined}>
+            {isToolJob(job) ? describeJob(job) : job.prompt || <em className="muted">{job.prompt === null ? 'Prompt no longer kept' : 'No prompt'}</em>}
+          </p>
+          {featured && job.negative_prompt ? <p className="result-params wrap">Avoid: {job.negative_prompt}</p> : null}
+          <p className="result-params">
+            {image.seed !== null ? `seed ${image.seed} · ` : ''}
+            {image.width}×{image.height}
+          </p>
+          {isToolJob(job) ? null : <p className="result-params wrap">{describeJob(job)}</p>}
+          <Retention image={image} now={now} />
+        </div>
+        <ImageActions
+          image={image}
+          label={label}
+          labelled={featured}
+          onSaved={handlers.onImageChange}
+          onReuse={isToolJob(job) ? undefined : () => handlers.onReuse(job, image)}
+          onEdit={() => handlers.onEdit(image, job)}
+          onDeleted={() => handlers.onImageDeleted(image)}
+          onError={handlers.onError}
+        />
+      </div>
+    </li>
+  );
+}
+
+export function ResultsGrid({ jobs, empty, ...handlers }: Props) {
+  const now = useNow();
+  const [latest, ...earlier] = jobs.filter((job) => job.images.length > 0);
+  if (!latest) return <>{empty ?? null}</>;
+  const single = latest.images.length === 1;
+  return (
+    <div className="results">
+      <ul className={single ? 'results-grid results-latest single' : 'results-grid results-latest'} aria-label="Latest result">
+        {latest.images.map((image) => (
+          <Tile key={image.id} job={latest} image={image} now={now} featured={single} handlers={handlers} />
+        ))}
+      </ul>
+      {earlier.length ? (
+        <>
+          <h3 className="section-title">Earlier</h3>
+          <ul className="results-grid" aria-label="Earlier results">
+            {earlier.flatMap((job) => job.images.map((image) => <Tile key={image.id} job={job} image={image} now={now} featured={false} handlers={handlers} />))}
+          </ul>
+        </>
+      ) : null}
+    </div>
+  );
+}

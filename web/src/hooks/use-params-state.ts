@@ -1,0 +1,48 @@
+// A form's parameters kept in this browser: the settings (size, steps, seed...) in
+// localStorage, so they are there next time; the prompts only in sessionStorage, so they
+// survive a reload but leave with the tab, like the server forgets them after a day.
+
+import { useEffect, useRef, useState } from 'react';
+import type { GenerationParams } from '../lib/params';
+import { sanitizeParams } from '../lib/params';
+
+const PREFIX = 'darkroom.';
+
+function load(storage: () => Storage, key: string): unknown {
+  try {
+    const raw = storage().getItem(PREFIX + key);
+    return raw === null ? undefined : JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+}
+
+function save(storage: () => Storage, key: string, value: unknown): void {
+  try {
+    storage().setItem(PREFIX + key, JSON.stringify(value));
+  } catch {
+    // Storage off or full: the studio still works for this visit.
+  }
+}
+
+const local = () => window.localStorage;
+const session = () => window.sessionStorage;
+
+export function useParamsState<T extends GenerationParams>(key: string, defaults: T) {
+  const [value, setValue] = useState<T>(() => {
+    const settings = load(local, key);
+    const prompts = load(session, `${key}.prompts`);
+    return sanitizeParams({ ...(settings as object), ...(prompts as object) }, defaults);
+  });
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    const { prompt, negative_prompt, ...settings } = value;
+    save(local, key, settings);
+    save(session, `${key}.prompts`, { prompt, negative_prompt });
+  }, [key, value]);
+  return [value, setValue] as const;
+}
