@@ -129,6 +129,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
       jobs,
       images,
       catalog: engines.catalog,
+      tools: engines.registry.tools(),
       limits: { maxBodyBytes: Math.max(config.maxUploadBytes * 2, 1024 * 1024), maxUploadBytes: config.maxUploadBytes, maxPixels: config.maxPixels },
       privacy: {
         policy: () => describePolicy(config.retention, config.purgeIntervalMs),

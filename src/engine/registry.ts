@@ -5,7 +5,7 @@ import type { Config } from '../config.js';
 import { ModelCatalog } from '../models/catalog.js';
 import { DiffusionEngine } from './diffusion/diffusion-engine.js';
 import { SessionPool } from './diffusion/onnx-session.js';
-import type { JobSpec } from '../domain/job.js';
+import { OPERATIONS, type JobSpec, type Operation } from '../domain/job.js';
 import type { ModelEntry } from '../models/catalog.js';
 import type { Engine, EngineJob, EngineResult, RunContext } from './engine.js';
 
@@ -21,6 +21,11 @@ export class EngineRegistry {
     const engine = this.engines.find((e) => e.supports(spec.operation, model));
     if (!engine) throw new DarkroomError('unsupported_operation', `${model?.name ?? 'No engine here'} cannot do ${spec.operation}`);
     return { engine, model };
+  }
+
+  /** Operations that need no model (the image tools) this process can run. */
+  tools(): Operation[] {
+    return OPERATIONS.filter((operation) => this.engines.some((e) => e.supports(operation, undefined)));
   }
 
   /** Everything that can be known about a job's feasibility without running it. */

@@ -31,6 +31,8 @@ export interface HttpContext {
   jobs: JobService;
   images: ImageService;
   catalog: ModelCatalog;
+  /** Operations that need no model, such as upscale, available here. */
+  tools: string[];
   limits: HttpLimits;
   /** Queue and worker figures for /healthz. */
   health(): Promise<Record<string, unknown>>;

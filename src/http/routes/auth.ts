@@ -29,6 +29,12 @@ export async function authRoutes(app: FastifyInstance, context: HttpContext) {
     if (!accounts.enabled) throw new DarkroomError('not_found', 'Accounts are off on this server (DARKROOM_AUTH=off): there is nothing to sign in to');
   }
 
+  app.get('/api/v1/auth/methods', { schema: { tags: ['accounts'], summary: 'How one signs in here (public)' } }, async () => ({
+    accounts: accounts.enabled,
+    signup: accounts.enabled && accounts.signupOpen,
+    oauth: [...accounts.oauth.keys()],
+  }));
+
   app.post('/api/v1/auth/register', { schema: { tags: ['accounts'], summary: 'Create an account (when sign-up is open)' } }, async (request, reply) => {
     requireAccounts();
     if (!accounts.signupOpen) throw new DarkroomError('forbidden', 'Sign-up is closed on this server; ask its administrator for an account');

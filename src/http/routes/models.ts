@@ -7,7 +7,8 @@ import { folderSize } from '../../models/catalog.js';
 import type { HttpContext } from '../context.js';
 
 export async function modelRoutes(app: FastifyInstance, context: HttpContext) {
-  app.get('/api/v1/models', { schema: { tags: ['models'], summary: 'Installed models and the operations each supports' } }, async () => ({
+  app.get('/api/v1/models', { schema: { tags: ['models'], summary: 'Installed models, the operations each supports, and the image tools' } }, async () => ({
+    tools: context.tools,
     models: await Promise.all(
       (await context.catalog.list()).map(async (m) => ({
         name: m.name,
