@@ -31,7 +31,10 @@ import { OAuthProvider, type ProviderName } from './accounts/oauth.js';
 import { SessionService } from './accounts/sessions.js';
 import { UserService } from './accounts/users.js';
 import { loadMasterKey } from './store/master-key.js';
+import { hkdfSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { Moderation } from './moderation/moderation.js';
+import { PromptPolicy } from './moderation/prompt-policy.js';
 import { packageRoot } from './config.js';
 
 export interface Services {
@@ -75,7 +78,15 @@ export function createApp(config: Config, options: AppOptions = {}) {
     const store = await openSqlite(join(config.dataDir, 'darkroom.db'), options.store);
     const blobs = new FileBlobStore(join(config.dataDir, 'blobs'));
     await blobs.sweepTemporary();
-    const keyring = new Keyring(store.db, loadMasterKey(config.masterKey, join(config.dataDir, 'master.key')), clock);
+    const masterKey = loadMasterKey(config.masterKey, join(config.dataDir, 'master.key'));
+    const keyring = new Keyring(store.db, masterKey, clock);
+    const moderation = new Moderation({
+      db: store.db,
+      clock,
+      prompts: new PromptPolicy(config.moderation.prompts),
+      images: config.moderation.images,
+      hashKey: Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), 'darkroom moderation hashes', 32)),
+    });
     const images = new ImageService({
       db: store.db,
       blobs,
@@ -114,6 +125,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
       workers: pool,
       queueLimit: config.queueLimit,
       db: store.db,
+      moderation,
       credits: { ledger, enforced: config.auth, costOf: (spec) => ('n' in spec ? spec.n : 1) * (config.costs[spec.operation] ?? 1) },
     });
     const eraseData = (owner: string) =>

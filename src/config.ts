@@ -4,6 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadModerationPolicy, type ModerationPolicy } from './moderation/policy-file.js';
 import { parseDuration, retentionFromEnv, type RetentionPolicy } from './privacy/retention.js';
 
 export interface Config {
@@ -40,6 +41,7 @@ export interface Config {
   /** The address users reach the server at (OAuth redirects). */
   publicUrl: string;
   oauth: Partial<Record<'github' | 'google', { clientId: string; clientSecret: string; base: string | undefined }>>;
+  moderation: ModerationPolicy;
   logLevel: string;
 }
 
@@ -116,6 +118,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     rateLimit: integer(env, 'DARKROOM_RATE_LIMIT', 120, 1, 1_000_000),
     publicUrl: (env.DARKROOM_PUBLIC_URL || `http://${env.DARKROOM_HOST || '127.0.0.1'}:${port}`).replace(/\/+$/, ''),
     oauth: oauthFrom(env),
+    moderation: loadModerationPolicy(env.DARKROOM_MODERATION_POLICY || undefined),
     logLevel: env.DARKROOM_LOG_LEVEL || 'info',
   };
 }

@@ -23,7 +23,7 @@ async function generate(prompt: string) {
 describe('privacy', () => {
   it('shows the policy generated from the configuration, as HTML and JSON', async () => {
     const json = (await (await fetch(`${server.url}/privacy`, { headers: { accept: 'application/json' } })).json()) as Record<string, any>;
-    expect(json.retention).toEqual({ prompts: '2h', uploads: '24h', outputs: '24h', saved: 'forever', usage: '90d' });
+    expect(json.retention).toEqual({ prompts: '2h', uploads: '24h', outputs: '24h', saved: 'forever', usage: '90d', audit: '365d' });
     expect(json.purge_interval).toBe('5m');
     const html = await (await fetch(`${server.url}/privacy`)).text();
     expect(html).toContain('<h1>Privacy policy</h1>');

@@ -18,6 +18,7 @@ export const ERROR_STATUS = {
   model_invalid: 422,
   model_exists: 409,
   unsupported_operation: 422,
+  content_blocked: 422,
   download_failed: 502,
   checksum_mismatch: 502,
   cancelled: 499,

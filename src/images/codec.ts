@@ -75,6 +75,13 @@ export async function resizeImage(image: RgbImage, width: number, height: number
   return { width, height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
 }
 
+/** A strong blur, for content the moderation policy says to blur. */
+export async function blurImage(image: RgbImage): Promise<RgbImage> {
+  const sigma = Math.max(4, Math.max(image.width, image.height) / 12);
+  const data = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } }).blur(sigma).raw().toBuffer();
+  return { ...image, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+}
+
 export async function encodePng(image: RgbImage): Promise<Buffer> {
   return sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } }).png().toBuffer();
 }

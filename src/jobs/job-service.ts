@@ -4,6 +4,7 @@
 
 import type { Kysely } from 'kysely';
 import type { Ledger } from '../accounts/ledger.js';
+import type { Moderation } from '../moderation/moderation.js';
 import type { Clock } from '../domain/clock.js';
 import type { Database } from '../store/schema.js';
 import { DarkroomError } from '../domain/errors.js';
@@ -43,6 +44,8 @@ export interface JobServiceDeps {
   /** Queued jobs beyond this are refused with 429. */
   queueLimit: number;
   db: Kysely<Database>;
+  /** Judges prompts before a job is queued. */
+  moderation: Moderation;
   /** With accounts on: each job's cost is held when it is queued. */
   credits: { ledger: Ledger; enforced: boolean; costOf(spec: JobSpec): number };
 }
@@ -62,6 +65,7 @@ export class JobService {
   async create(owner: string, spec: JobSpec, options: CreateOptions = {}): Promise<JobView> {
     const { store, images, clock, retention, bus, credits } = this.deps;
     await this.deps.check(spec);
+    const judged = isDiffusion(spec) ? await this.deps.moderation.checkPrompt(owner, spec.prompt, spec.negative_prompt) : 'allow';
     for (const input of inputsOf(spec)) await images.row(owner, input).catch(() => missingInput(input));
     const queued = await store.count('queued');
     if (queued >= this.deps.queueLimit) {
@@ -87,6 +91,7 @@ export class JobService {
       created_at: now,
       started_at: null,
       finished_at: null,
+      moderation: judged === 'blur' ? 'blur' : null,
     };
     const sealed = await store.seal(row);
     const id = await this.deps.db.transaction().execute(async (tx) => {

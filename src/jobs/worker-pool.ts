@@ -10,6 +10,7 @@ import type { RgbImage } from '../domain/image.js';
 import type { ImageService } from '../gallery/image-service.js';
 import { imageView } from '../gallery/image-service.js';
 import { inputsOf, isDiffusion } from '../domain/job.js';
+import { blurImage } from '../images/codec.js';
 import { sourceTypeOf } from '../images/provenance.js';
 import { specOf, type JobRow, type JobStore } from './job-store.js';
 import type { ProgressBus } from './progress-bus.js';
@@ -141,7 +142,9 @@ export class WorkerPool {
       );
       await reporting;
       if (controller.signal.aborted) throw new DarkroomError('cancelled', 'The job was cancelled.');
-      const rows = await images.storeOutputs(job.owner, job.id, result.images, {
+      // The prompt policy said "blur": outputs are stored blurred, never as made.
+      const outputs = job.moderation === 'blur' ? await Promise.all(result.images.map(async (o) => ({ ...o, image: await blurImage(o.image) }))) : result.images;
+      const rows = await images.storeOutputs(job.owner, job.id, outputs, {
         sourceType: sourceTypeOf(spec.operation),
         ...(isDiffusion(spec) && spec.embed_prompt ? { prompt: spec.prompt } : {}),
       });

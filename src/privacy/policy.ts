@@ -30,7 +30,8 @@ export const RETENTION_LABELS: Record<RetentionClass, string> = {
   uploads: 'Images you upload',
   outputs: 'Generated images you have not saved',
   saved: 'Images you saved to your gallery',
-  usage: 'Usage records (job counts and settings, without prompts)',
+  usage: 'Usage records (job settings without prompts, purge runs)',
+  audit: 'Audit records (administrators\' actions, moderation decisions: categories and hashes, never text)',
 };
 
 export function describePolicy(retention: RetentionPolicy, purgeIntervalMs: number): PolicyDescription {

@@ -1,5 +1,6 @@
 // The retention purge: erases what the policy says has expired (images past their window,
-// prompts past theirs, job records past the usage window), records the run, and truncates
+// prompts past theirs, job records past the usage window, audit records past theirs),
+// records the run, and truncates
 // the write-ahead log so no copy of the erased rows stays in it. Expired data was already
 // invisible; this makes it gone.
 
@@ -52,6 +53,11 @@ export async function purgeExpired(deps: PurgeDeps): Promise<PurgeReport> {
     }
     if (retention.usage !== null) {
       await tx.deleteFrom('purge_runs').where('started_at', '<=', started - retention.usage).execute();
+      await tx.deleteFrom('idempotency_keys').where('created_at', '<=', started - retention.usage).execute();
+    }
+    if (retention.audit !== null) {
+      await tx.deleteFrom('audit_log').where('created_at', '<=', started - retention.audit).execute();
+      await tx.deleteFrom('moderation_decisions').where('created_at', '<=', started - retention.audit).execute();
     }
     return { prompts: Number(cleared.numUpdatedRows), jobs: jobsDeleted };
   });

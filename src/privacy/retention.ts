@@ -2,7 +2,7 @@
 // after which the datum is invisible and then purged. Windows come from configuration
 // (DARKROOM_RETENTION_*), in durations like 30s, 15m, 24h, 90d, or "forever".
 
-export const RETENTION_CLASSES = ['prompts', 'uploads', 'outputs', 'saved', 'usage'] as const;
+export const RETENTION_CLASSES = ['prompts', 'uploads', 'outputs', 'saved', 'usage', 'audit'] as const;
 export type RetentionClass = (typeof RETENTION_CLASSES)[number];
 
 /** Window in milliseconds; null keeps the datum until its owner deletes it. */
@@ -14,6 +14,7 @@ export const DEFAULT_RETENTION: Record<RetentionClass, string> = {
   outputs: '24h',
   saved: 'forever',
   usage: '90d',
+  audit: '365d',
 };
 
 const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };

@@ -10,6 +10,7 @@ import * as jobsAndImages from './migrations/0001-jobs-and-images.js';
 import * as purgeRuns from './migrations/0002-purge-runs.js';
 import * as dataKeys from './migrations/0003-data-keys.js';
 import * as accounts from './migrations/0004-accounts.js';
+import * as moderation from './migrations/0005-moderation.js';
 import type { Database } from './schema.js';
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -17,6 +18,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0002-purge-runs': purgeRuns,
   '0003-data-keys': dataKeys,
   '0004-accounts': accounts,
+  '0005-moderation': moderation,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -26,6 +26,8 @@ export interface JobsTable {
   created_at: number;
   started_at: number | null;
   finished_at: number | null;
+  /** What the prompt policy said: null (allowed) or "blur" (outputs are blurred). */
+  moderation: string | null;
 }
 
 export type ImageKind = 'output' | 'upload';
@@ -138,7 +140,19 @@ export interface IpSaltsTable {
   created_at: number;
 }
 
+/** Retention class "audit": what was decided about which content, by category and keyed hash only. */
+export interface ModerationDecisionsTable {
+  id: Generated<number>;
+  owner: string;
+  subject: 'prompt' | 'input' | 'output';
+  categories: string;
+  action: string;
+  content_hash: string;
+  created_at: number;
+}
+
 export interface Database {
+  moderation_decisions: ModerationDecisionsTable;
   users: UsersTable;
   sessions: SessionsTable;
   api_keys: ApiKeysTable;

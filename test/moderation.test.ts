@@ -1,0 +1,90 @@
+// Moderation at the job service: a blocked prompt is refused before anything is queued,
+// a "blur" prompt's outputs are stored blurred, the hard-block category cannot be switched
+// off, and decisions are recorded as categories and a keyed hash, never the prompt.
+
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readEvents } from './helpers/sse.js';
+import { startTestServer, type TestServer } from './helpers/server.js';
+
+let server: TestServer;
+beforeAll(async () => {
+  const policy = join(tmpdir(), `darkroom-policy-${process.pid}.json`);
+  await writeFile(
+    policy,
+    JSON.stringify({
+      prompts: {
+        weapons: { terms: ['grenade'], action: 'block' },
+        shapes: { terms: ['triangle'], action: 'blur' },
+        sexual_minors: { terms: [], action: 'allow' },
+      },
+    }),
+  );
+  server = await startTestServer({ DARKROOM_MODERATION_POLICY: policy });
+});
+afterAll(() => server.close());
+
+async function post(body: Record<string, unknown>) {
+  return fetch(`${server.url}/api/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ operation: 'txt2img', steps: 6, seed: 4, ...body }) });
+}
+
+async function imageOf(id: string): Promise<Buffer> {
+  const events = await readEvents(`${server.url}/api/v1/jobs/${id}/events`);
+  const url = (events.at(-1)!.data.images as { url: string }[])[0]!.url;
+  return sharp(Buffer.from(await (await fetch(server.url + url)).arrayBuffer())).raw().toBuffer();
+}
+
+/** Mean absolute difference between horizontal neighbours: how much edge there is. */
+function edges(rgb: Buffer, width = 64): number {
+  let sum = 0;
+  let n = 0;
+  for (let i = 0; i + 3 < rgb.length; i += 3) {
+    if ((i / 3) % width === width - 1) continue;
+    for (let c = 0; c < 3; c++) sum += Math.abs(rgb[i + c]! - rgb[i + 3 + c]!);
+    n += 3;
+  }
+  return sum / n;
+}
+
+describe('moderation', () => {
+  it('refuses a blocked prompt, obfuscated too, and queues nothing', async () => {
+    for (const prompt of ['a grenade', 'a GR3N4D3 on a table', 'a g r e n a d e']) {
+      const response = await post({ prompt });
+      expect(response.status).toBe(422);
+      expect(((await response.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'content_blocked', message: expect.stringContaining('weapons') });
+    }
+    expect(await server.services.jobStore.count('queued')).toBe(0);
+    expect((await (await fetch(`${server.url}/api/v1/jobs`)).json()) as { jobs: unknown[] }).toEqual({ jobs: [] });
+  });
+
+  it('keeps the hard-block category on even when the policy file turns it off', async () => {
+    const response = await post({ prompt: 'nude child' });
+    expect(response.status).toBe(422);
+    expect(((await response.json()) as { error: { message: string } }).error.message).toContain('sexual_minors');
+  });
+
+  it('blurs the outputs of a "blur" prompt', async () => {
+    const plain = (await (await post({ prompt: 'a red square on a white background' })).json()) as { id: string };
+    const blurred = (await (await post({ prompt: 'a red square on a white background, triangle' })).json()) as { id: string };
+    expect(edges(await imageOf(blurred.id))).toBeLessThan(edges(await imageOf(plain.id)) / 2);
+  });
+
+  it('records decisions by category and keyed hash, never the prompt', async () => {
+    const rows = await server.services.store.db.selectFrom('moderation_decisions').selectAll().execute();
+    expect(rows.map((r) => [r.subject, r.categories, r.action])).toEqual(
+      expect.arrayContaining([
+        ['prompt', 'weapons', 'block'],
+        ['prompt', 'sexual_minors', 'block'],
+        ['prompt', 'shapes', 'blur'],
+      ]),
+    );
+    expect(rows.every((r) => /^[0-9a-f]{64}$/.test(r.content_hash))).toBe(true);
+    // The same normalised prompt hashes alike, so repeats are recognisable.
+    const weapons = rows.filter((r) => r.categories === 'weapons');
+    expect(new Set(weapons.map((r) => r.content_hash)).size).toBeLessThanOrEqual(3);
+    expect(JSON.stringify(rows)).not.toMatch(/grenade|GR3N4D3|child|square/i);
+  });
+});
