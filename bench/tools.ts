@@ -269,7 +269,8 @@ async function ensureImgly(): Promise<{ note?: string; skipped?: string }> {
   // onnxruntime-node bundles its CPU binaries, so those two changes keep the pipeline itself.
   const note =
     `As pinned, ${IMGLY_PACKAGE} does not install here (${pinnedError}); it runs with npm overrides sharp -> 0.35.5 ` +
-    '(npm-hosted binaries) and onnxruntime-node-install-cuda=skip (CPU binaries bundled in onnxruntime-node 1.17.3).';
+    '(npm-hosted binaries) and onnxruntime-node-install-cuda=skip (onnxruntime-node 1.17.3 otherwise downloads its ' +
+    'CUDA provider from github.com; its CPU binaries ship in the npm package).';
   try {
     await rm(join(IMGLY_DIR, 'node_modules'), { recursive: true, force: true });
     await prepareDir(IMGLY_DIR, { overrides: { sharp: '0.35.5' } }, 'onnxruntime-node-install-cuda=skip\n');

@@ -109,7 +109,9 @@ export function createApp(config: Config, options: AppOptions = {}) {
       images,
       bus,
       clock,
-      runners: options.runners?.() ?? Array.from({ length: config.workers }, () => new ThreadRunner(config)),
+      runners:
+        options.runners?.() ??
+        Array.from({ length: config.workers }, () => new ThreadRunner({ builtInModelsDir: config.builtInModelsDir, modelsDir: config.modelsDir, maxPixels: config.maxPixels })),
       previews: config.previews,
       maxAttempts: 2,
       log,

@@ -307,11 +307,15 @@ describe('bad input', () => {
     expect(body.error.message).toContain('init_images[0]');
   });
 
-  it('answers extra-single-image with 422 unsupported_operation', async () => {
-    const { status, body } = await post('/sdapi/v1/extra-single-image', { image: (await redSquarePng()).toString('base64'), upscaling_resize: 2 });
-    expect(status).toBe(422);
-    expect(body.error.code).toBe('unsupported_operation');
-    expect(body.error.message).toMatch(/upscal/i);
+  it('upscales with extra-single-image, by a factor or to a size', async () => {
+    const source = await redSquarePng();
+    const { width, height } = await sharp(source).metadata();
+    const byFactor = await post('/sdapi/v1/extra-single-image', { image: source.toString('base64'), upscaling_resize: 2, upscaler_1: 'R-ESRGAN 4x+' });
+    expect(byFactor.status).toBe(200);
+    expect(byFactor.body.html_info).toMatch(/ESRGAN \(thick\)/);
+    expect(await sharp(Buffer.from(byFactor.body.image, 'base64')).metadata()).toMatchObject({ format: 'png', width: width! * 2, height: height! * 2 });
+    const toSize = await post('/sdapi/v1/extra-single-image', { image: source.toString('base64'), resize_mode: 1, upscaling_resize_w: 100, upscaling_resize_h: 90 });
+    expect(await sharp(Buffer.from(toSize.body.image, 'base64')).metadata()).toMatchObject({ width: 100, height: 90 });
   });
 
   it('keeps serving after refusals', async () => {

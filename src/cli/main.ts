@@ -10,6 +10,7 @@ import { blendCommand, editCommand, generateCommand, outpaintCommand } from './c
 import { modelsCommand } from './commands/models.js';
 import { purgeCommand } from './commands/purge.js';
 import { serveCommand } from './commands/serve.js';
+import { removeBackgroundCommand, upscaleCommand } from './commands/tools.js';
 import { creditsCommand, userCommand } from './commands/users.js';
 import type { CliIo } from './io.js';
 
@@ -32,6 +33,8 @@ export async function run(argv: string[], io: CliIo, stopped: Promise<void> = ne
   program.addCommand(editCommand(getApp, io));
   program.addCommand(blendCommand(getApp, io));
   program.addCommand(outpaintCommand(getApp, io));
+  program.addCommand(upscaleCommand(getApp, io));
+  program.addCommand(removeBackgroundCommand(getApp, io));
   program.addCommand(modelsCommand(getApp, io));
   program.addCommand(serveCommand(io, stopped));
   program.addCommand(purgeCommand(getApp, io));

@@ -6,9 +6,9 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { App } from '../app.js';
 import { VERSION } from '../app.js';
 import { DarkroomError } from '../domain/errors.js';
-import type { Mask, RgbImage } from '../domain/image.js';
+import type { AnyImage, Mask } from '../domain/image.js';
 import { describeIssues, isDiffusion, JobSpec, type JobSpecInput } from '../domain/job.js';
-import { encodeLabelledPng, sourceTypeOf } from '../images/provenance.js';
+import { encodeLabelledPng, encodeLabelledWebp, sourceTypeOf } from '../images/provenance.js';
 import type { CliIo } from './io.js';
 import { progressBar } from './progress.js';
 
@@ -29,10 +29,10 @@ export async function readImageFile(path: string, cwd: string): Promise<Buffer> 
 }
 
 export interface JobFiles {
-  /** -o; when absent, `defaultOutput`. */
+  /** -o (.png or .webp); when absent, `defaultOutput`. */
   output: string | undefined;
   defaultOutput: string;
-  images: RgbImage[];
+  images: AnyImage[];
   mask?: Mask;
 }
 
@@ -60,7 +60,8 @@ export async function runJob(app: App, io: CliIo, input: JobSpecInput, files: Jo
     ...(isDiffusion(spec) && spec.embed_prompt ? { prompt: spec.prompt } : {}),
   };
   for (const [i, { image }] of result.images.entries()) {
-    await writeFile(paths[i]!, await encodeLabelledPng(image, provenance));
+    const encode = extname(paths[i]!).toLowerCase() === '.webp' ? encodeLabelledWebp : encodeLabelledPng;
+    await writeFile(paths[i]!, await encode(image, provenance));
     io.stdout.write(`${paths[i]}\n`);
   }
   if (io.stderr.isTTY) {

@@ -2,14 +2,14 @@
 // an image tool, or a remote service. The edge resolves uploads to pixels before a job
 // reaches an engine; an engine reports progress and stops when its signal aborts.
 
-import type { Mask, RgbImage } from '../domain/image.js';
+import type { AnyImage, Mask, RgbImage } from '../domain/image.js';
 import type { JobSpec, Operation } from '../domain/job.js';
 import type { ModelEntry } from '../models/catalog.js';
 
 export interface EngineJob {
   spec: JobSpec;
-  /** The job's input images, in the order the spec names them (any size; the engine fits them). */
-  images: RgbImage[];
+  /** The job's input images, in the order the spec names them (any size; the engine fits them): on white for diffusion, with their transparency for the tools. */
+  images: AnyImage[];
   /** inpaint: 1 repaints, 0 keeps. */
   mask?: Mask;
 }
@@ -28,7 +28,8 @@ export interface RunContext {
 }
 
 export interface EngineResult {
-  images: { seed: number; image: RgbImage }[];
+  /** One per image made; seed is null for the tools, which draw no noise. */
+  images: { seed: number | null; image: AnyImage }[];
   /** What was adjusted rather than refused (a size rounded to the model's grid, say). */
   warnings: string[];
 }

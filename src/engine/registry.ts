@@ -5,6 +5,7 @@ import type { Config } from '../config.js';
 import { ModelCatalog } from '../models/catalog.js';
 import { DiffusionEngine } from './diffusion/diffusion-engine.js';
 import { SessionPool } from './diffusion/onnx-session.js';
+import { ToolsEngine } from './tools/tools-engine.js';
 import { OPERATIONS, type JobSpec, type Operation } from '../domain/job.js';
 import type { ModelEntry } from '../models/catalog.js';
 import type { Engine, EngineJob, EngineResult, RunContext } from './engine.js';
@@ -40,9 +41,12 @@ export class EngineRegistry {
   }
 }
 
-/** The local engines, sharing one set of onnxruntime sessions. */
-export function localEngines(config: Pick<Config, 'builtInModelsDir' | 'modelsDir'>, sessions = new SessionPool()) {
+export type EngineConfig = Pick<Config, 'builtInModelsDir' | 'modelsDir' | 'maxPixels'>;
+
+/** The local engines: diffusion (sharing one set of onnxruntime sessions) and the image tools. */
+export function localEngines(config: EngineConfig, sessions = new SessionPool()) {
   const catalog = new ModelCatalog(config);
   const diffusion = new DiffusionEngine(catalog, sessions);
-  return { catalog, sessions, diffusion, registry: new EngineRegistry(catalog, [diffusion]) };
+  const tools = new ToolsEngine(config.maxPixels);
+  return { catalog, sessions, diffusion, registry: new EngineRegistry(catalog, [diffusion, tools]) };
 }

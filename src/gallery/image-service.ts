@@ -7,8 +7,8 @@ import sharp, { type Metadata } from 'sharp';
 import type { Clock } from '../domain/clock.js';
 import { DarkroomError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
-import type { Mask, RgbImage } from '../domain/image.js';
-import { decodeImage, decodeMask, encodePng } from '../images/codec.js';
+import type { AnyImage, Mask, RgbImage } from '../domain/image.js';
+import { decodeImage, decodeImageWithAlpha, decodeMask, encodePng } from '../images/codec.js';
 import { encodeLabelledPng, type Provenance } from '../images/provenance.js';
 import { expiresAt, type RetentionPolicy } from '../privacy/retention.js';
 import { newBlobKey, type BlobStore } from '../store/blob-store.js';
@@ -93,7 +93,8 @@ export class ImageService {
   /** Stores an upload as a metadata-free PNG (EXIF, GPS, XMP and text chunks do not survive). */
   async upload(owner: string, bytes: Buffer): Promise<ImageView> {
     await this.sniff(bytes);
-    const image = await decodeImage(bytes, { maxPixels: this.deps.limits.maxPixels });
+    // Transparency is kept (the image tools use it); diffusion reads the image on white.
+    const image = await decodeImageWithAlpha(bytes, { maxPixels: this.deps.limits.maxPixels });
     const now = this.deps.clock.now();
     const row = await this.storeBlob(owner, 'upload', null, image, null, now, expiresAt(this.deps.retention, 'uploads', now));
     await this.deps.db.insertInto('images').values(row).execute();
@@ -104,7 +105,7 @@ export class ImageService {
    * Stores a job's outputs, labelled as AI-generated (and with the prompt only when asked),
    * and returns their rows; the caller inserts them with the job's completion.
    */
-  async storeOutputs(owner: string, jobId: string, outputs: { seed: number; image: RgbImage }[], label: Omit<Provenance, 'creatorTool'>): Promise<ImageRow[]> {
+  async storeOutputs(owner: string, jobId: string, outputs: { seed: number | null; image: AnyImage }[], label: Omit<Provenance, 'creatorTool'>): Promise<ImageRow[]> {
     const now = this.deps.clock.now();
     const expires = expiresAt(this.deps.retention, 'outputs', now);
     const provenance = { ...label, creatorTool: this.deps.creatorTool };
@@ -121,7 +122,7 @@ export class ImageService {
     owner: string,
     kind: ImageRow['kind'],
     jobId: string | null,
-    image: RgbImage,
+    image: AnyImage,
     seed: number | null,
     now: number,
     expires: number | null,
@@ -178,8 +179,14 @@ export class ImageService {
     return sharp(data).resize(side, side, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 80 }).toBuffer();
   }
 
+  /** The image on white, as diffusion takes it. */
   async pixels(owner: string, id: string): Promise<RgbImage> {
     return decodeImage((await this.bytes(owner, id)).data);
+  }
+
+  /** The image with its transparency, as the image tools take it. */
+  async pixelsWithAlpha(owner: string, id: string): Promise<AnyImage> {
+    return decodeImageWithAlpha((await this.bytes(owner, id)).data);
   }
 
   async mask(owner: string, id: string): Promise<Mask> {

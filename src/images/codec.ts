@@ -4,7 +4,7 @@
 
 import sharp from 'sharp';
 import { DarkroomError } from '../domain/errors.js';
-import type { Mask, RgbImage } from '../domain/image.js';
+import { channelsOf, type AnyImage, type Mask, type RgbImage } from '../domain/image.js';
 
 /** Larger inputs are refused before decoding (a decompression bomb claims far more). */
 export const DEFAULT_MAX_INPUT_PIXELS = 40_000_000;
@@ -25,16 +25,24 @@ function open(input: Buffer, options: DecodeOptions) {
   return sharp(input, { limitInputPixels: options.maxPixels ?? DEFAULT_MAX_INPUT_PIXELS, failOn: 'error' });
 }
 
-/** Any image sharp reads -> RGB pixels, EXIF orientation applied, transparency on white. */
+/** Any image sharp reads -> 8-bit RGB pixels, EXIF orientation applied, transparency on white. */
 export async function decodeImage(input: Buffer, options: DecodeOptions = {}): Promise<RgbImage> {
+  return (await decode(input, options, false)) as RgbImage;
+}
+
+/** As decodeImage, but an image with transparency comes back as RGBA. */
+export async function decodeImageWithAlpha(input: Buffer, options: DecodeOptions = {}): Promise<AnyImage> {
+  return decode(input, options, true);
+}
+
+async function decode(input: Buffer, options: DecodeOptions, keepAlpha: boolean): Promise<AnyImage> {
   try {
-    const { data, info } = await open(input, options)
-      .rotate()
-      .flatten({ background: '#ffffff' })
-      .toColourspace('srgb')
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+    let pipeline = open(input, options).rotate();
+    const alpha = keepAlpha && (await sharp(input, { limitInputPixels: options.maxPixels ?? DEFAULT_MAX_INPUT_PIXELS }).metadata()).hasAlpha;
+    pipeline = alpha ? pipeline.ensureAlpha() : pipeline.flatten({ background: '#ffffff' });
+    const { data, info } = await pipeline.toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+    const pixels = new Uint8Array(data.buffer, data.byteOffset, data.length);
+    return alpha ? { width: info.width, height: info.height, channels: 4, data: pixels } : { width: info.width, height: info.height, data: pixels };
   } catch (error) {
     throw unreadable(error);
   }
@@ -61,6 +69,8 @@ export async function resizeMask(mask: Mask, width: number, height: number): Pro
   const bytes = Uint8Array.from(mask.data, (v) => Math.round(v * 255));
   const data = await sharp(bytes, { raw: { width: mask.width, height: mask.height, channels: 1 } })
     .resize(width, height, { fit: 'fill' })
+    // sharp treats one-channel raw input as RGB on output unless told it is grey.
+    .toColourspace('b-w')
     .raw()
     .toBuffer();
   return { width, height, data: Float32Array.from(data, (v) => v / 255) };
@@ -76,14 +86,14 @@ export async function resizeImage(image: RgbImage, width: number, height: number
 }
 
 /** A strong blur, for content the moderation policy says to blur. */
-export async function blurImage(image: RgbImage): Promise<RgbImage> {
+export async function blurImage<T extends AnyImage>(image: T): Promise<T> {
   const sigma = Math.max(4, Math.max(image.width, image.height) / 12);
-  const data = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } }).blur(sigma).raw().toBuffer();
+  const data = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: channelsOf(image) } }).blur(sigma).raw().toBuffer();
   return { ...image, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
 }
 
-export async function encodePng(image: RgbImage): Promise<Buffer> {
-  return sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } }).png().toBuffer();
+export async function encodePng(image: AnyImage): Promise<Buffer> {
+  return sharp(image.data, { raw: { width: image.width, height: image.height, channels: channelsOf(image) } }).png().toBuffer();
 }
 
 /**

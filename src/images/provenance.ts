@@ -5,7 +5,8 @@
 
 import { crc32 } from 'node:zlib';
 import { escapeMarkup } from '../domain/markup.js';
-import type { RgbImage } from '../domain/image.js';
+import sharp from 'sharp';
+import { channelsOf, type AnyImage } from '../domain/image.js';
 import { encodePng } from './codec.js';
 
 export type DigitalSourceType = 'trainedAlgorithmicMedia' | 'compositeWithTrainedAlgorithmicMedia';
@@ -63,8 +64,16 @@ export function pngChunks(png: Buffer): { type: string; data: Buffer }[] {
 }
 
 /** A PNG of the image carrying its provenance label. */
-export async function encodeLabelledPng(image: RgbImage, provenance: Provenance): Promise<Buffer> {
+export async function encodeLabelledPng(image: AnyImage, provenance: Provenance): Promise<Buffer> {
   return withXmp(await encodePng(image), xmpPacket(provenance));
+}
+
+/** A lossless WebP (transparency kept) carrying its provenance label in its XMP chunk. */
+export async function encodeLabelledWebp(image: AnyImage, provenance: Provenance): Promise<Buffer> {
+  return sharp(image.data, { raw: { width: image.width, height: image.height, channels: channelsOf(image) } })
+    .webp({ lossless: true })
+    .withXmp(xmpPacket(provenance))
+    .toBuffer();
 }
 
 export function sourceTypeOf(operation: string): DigitalSourceType {

@@ -3,11 +3,11 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { DarkroomError } from '../domain/errors.js';
-import { localEngines } from '../engine/registry.js';
+import { localEngines, type EngineConfig } from '../engine/registry.js';
 import { previewDue, type ThreadReply, type ThreadRequest } from './runner.js';
 
 const port = parentPort!;
-const { registry } = localEngines((workerData as { config: { builtInModelsDir: string; modelsDir: string } }).config);
+const { registry } = localEngines((workerData as { config: EngineConfig }).config);
 const running = new Map<number, AbortController>();
 
 function reply(message: ThreadReply) {

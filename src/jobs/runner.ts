@@ -5,7 +5,7 @@
 import { Worker } from 'node:worker_threads';
 import { DarkroomError, type ErrorCode } from '../domain/errors.js';
 import type { RgbImage } from '../domain/image.js';
-import type { Config } from '../config.js';
+import type { EngineConfig } from '../engine/registry.js';
 import type { Engine, EngineJob, EngineResult } from '../engine/engine.js';
 
 export interface RunnerProgress {
@@ -72,7 +72,7 @@ export class ThreadRunner implements InferenceRunner {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve(r: EngineResult): void; reject(e: unknown): void; context: RunnerContext }>();
 
-  constructor(private readonly config: Pick<Config, 'builtInModelsDir' | 'modelsDir'>) {}
+  constructor(private readonly config: EngineConfig) {}
 
   private start(): Worker {
     if (this.worker) return this.worker;

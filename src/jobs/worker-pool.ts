@@ -120,7 +120,7 @@ export class WorkerPool {
       const result = await runner.run(
         {
           spec,
-          images: await Promise.all(inputs.map((id) => images.pixels(job.owner, id))),
+          images: await Promise.all(inputs.map((id) => (isDiffusion(spec) ? images.pixels(job.owner, id) : images.pixelsWithAlpha(job.owner, id)))),
           ...(mask ? { mask: await images.mask(job.owner, mask) } : {}),
         },
         {

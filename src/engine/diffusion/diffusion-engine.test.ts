@@ -10,7 +10,7 @@ import { localEngines } from '../registry.js';
 import { join } from 'node:path';
 import { applyStyle, STYLE_PRESETS, stylePreset } from './styles.js';
 
-const engines = localEngines({ builtInModelsDir: join(packageRoot(), 'models'), modelsDir: join(packageRoot(), 'no-such-dir') });
+const engines = localEngines({ builtInModelsDir: join(packageRoot(), 'models'), modelsDir: join(packageRoot(), 'no-such-dir'), maxPixels: 4096 * 4096 });
 afterAll(() => engines.sessions.close());
 
 async function flat(colour: string, width = 64, height = 64): Promise<RgbImage> {
@@ -24,7 +24,7 @@ async function run(input: JobSpecInput, images: RgbImage[]) {
   return engines.registry.run({ spec, images }, { signal: new AbortController().signal, progress: () => {} });
 }
 
-function meanChannel(image: RgbImage, channel: number): number {
+function meanChannel(image: { data: Uint8Array }, channel: number): number {
   let sum = 0;
   for (let i = channel; i < image.data.length; i += 3) sum += image.data[i]!;
   return sum / (image.data.length / 3);

@@ -4,7 +4,7 @@
 // extended) and then runs through the one denoising pipeline.
 
 import { DarkroomError } from '../../domain/errors.js';
-import type { Mask, RgbImage } from '../../domain/image.js';
+import { onWhite, type Mask, type RgbImage } from '../../domain/image.js';
 import { DIFFUSION_OPERATIONS, isDiffusion, type DiffusionSpec, type JobSpec, type Operation } from '../../domain/job.js';
 import { extendCanvas, fitSize, resizeImage, resizeMask } from '../../images/codec.js';
 import type { ModelCatalog, ModelEntry } from '../../models/catalog.js';
@@ -68,7 +68,7 @@ export class DiffusionEngine implements Engine {
     if (!isDiffusion(spec)) throw new DarkroomError('unsupported_operation', `The diffusion engine cannot do ${spec.operation}`);
     const model = await this.catalog.resolve(spec.model);
     const pipeline = await this.pipeline(model);
-    const request = await this.prepare(pipeline, spec, job.images, job.mask);
+    const request = await this.prepare(pipeline, spec, job.images.map(onWhite), job.mask);
     const result = await pipeline.generate(request, { signal: context.signal, onStep: (p) => context.progress(p) });
     return { images: result.images, warnings: [] };
   }

@@ -5,35 +5,21 @@
 
 import sharp from 'sharp';
 import { DarkroomError } from '../../domain/errors.js';
-import type { RgbImage } from '../../domain/image.js';
+import { channelsOf, hasAlpha, type AnyImage, type RgbaImage, type RgbImage } from '../../domain/image.js';
+
+export { channelsOf, hasAlpha, type RgbaImage };
 
 /** Pixels a tool takes or makes by default: Darkroom's default DARKROOM_MAX_PIXELS. */
 export const DEFAULT_MAX_TOOL_PIXELS = 4096 * 4096;
 
-/** width * height * 4 bytes, RGBA, row by row, alpha not premultiplied. */
-export interface RgbaImage {
-  width: number;
-  height: number;
-  channels: 4;
-  data: Uint8Array;
-}
-
 /** What a tool accepts: RGB (as the codec decodes it) or RGBA. */
-export type ToolImage = RgbImage | RgbaImage;
+export type ToolImage = AnyImage;
 
 /** One byte per pixel, 0 (background) to 255 (foreground). */
 export interface Matte {
   width: number;
   height: number;
   data: Uint8Array;
-}
-
-export function hasAlpha(image: ToolImage): image is RgbaImage {
-  return 'channels' in image && image.channels === 4;
-}
-
-export function channelsOf(image: ToolImage): 3 | 4 {
-  return hasAlpha(image) ? 4 : 3;
 }
 
 /**

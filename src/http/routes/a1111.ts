@@ -100,6 +100,24 @@ function withoutNulls(body: unknown): unknown {
   return Object.fromEntries(Object.entries(body).filter(([, value]) => value !== null));
 }
 
+const ExtraSingleImageRequest = z.object({
+  image: z.string().min(1),
+  /** 0: by upscaling_resize; 1: to upscaling_resize_w x upscaling_resize_h. */
+  resize_mode: z.union([z.literal(0), z.literal(1)]).default(0),
+  upscaling_resize: z.number().min(1).max(8).default(2),
+  upscaling_resize_w: z.number().int().min(1).max(16384).nullish(),
+  upscaling_resize_h: z.number().int().min(1).max(16384).nullish(),
+  upscaler_1: z.string().nullish(),
+});
+
+/** A1111 upscaler names to ESRGAN weights: the "+"/"Plus" and anime models are the sharp ones. */
+function upscalerFor(name: string | null | undefined): 'slim' | 'medium' | 'thick' {
+  const wanted = (name ?? '').toLowerCase();
+  if (/thick|\+|plus|anime/.test(wanted)) return 'thick';
+  if (/medium/.test(wanted)) return 'medium';
+  return 'slim';
+}
+
 /** A base64 image as A1111 clients send it, bare or as a data URL. */
 function decodeBase64(field: string, value: string): Buffer {
   if (/^https?:\/\//i.test(value)) throw new DarkroomError('invalid_image', `${field}: Darkroom does not fetch images from URLs; send the image as base64`);
@@ -437,7 +455,19 @@ export async function a1111Routes(app: FastifyInstance, context: HttpContext) {
     },
   );
 
-  app.post('/sdapi/v1/extra-single-image', { schema: { tags: ['a1111'], summary: 'Upscaling (not available yet)' } }, async () => {
-    throw new DarkroomError('unsupported_operation', 'Upscaling is not available yet; it is coming in a later Darkroom version');
+  app.post('/sdapi/v1/extra-single-image', { schema: { tags: ['a1111'], summary: 'Upscaling (ESRGAN)' } }, async (request, reply) => {
+    const owner = ownerOf(request);
+    const body = parse(ExtraSingleImageRequest, request.body);
+    const upload = await images.upload(owner, decodeBase64('image', body.image));
+    // Darkroom's networks enlarge by 2, 3, 4 or 8: take the smallest that reaches the asked factor, then fit.
+    const factor = body.resize_mode === 1 && body.upscaling_resize_w && body.upscaling_resize_h ? Math.max(body.upscaling_resize_w / upload.width, body.upscaling_resize_h / upload.height) : body.upscaling_resize;
+    const scale = ([2, 3, 4, 8] as const).find((s) => s >= factor) ?? 8;
+    const view = await runToEnd(jobs, owner, reply, { operation: 'upscale', image: upload.id, scale, upscaler: upscalerFor(body.upscaler_1) });
+    if (view.status !== 'done') throw jobFailure(view);
+    let png = (await images.bytes(owner, view.images[0]!.id)).data;
+    const width = body.resize_mode === 1 && body.upscaling_resize_w ? body.upscaling_resize_w : Math.round(upload.width * factor);
+    const height = body.resize_mode === 1 && body.upscaling_resize_h ? body.upscaling_resize_h : Math.round(upload.height * factor);
+    if (width !== view.images[0]!.width || height !== view.images[0]!.height) png = await sharp(png).resize(width, height, { fit: 'fill', kernel: 'lanczos3' }).png().toBuffer();
+    return { html_info: `<p>Upscaled ${scale}x with ESRGAN (${upscalerFor(body.upscaler_1)})</p>`, image: png.toString('base64') };
   });
 }

@@ -1,0 +1,55 @@
+// The image tools as an engine: upscale (ESRGAN) and remove-background (ISNet) jobs. They
+// take no model from the catalog and no prompt; transparency in the input is kept.
+
+import { DarkroomError } from '../../domain/errors.js';
+import type { JobSpec, Operation } from '../../domain/job.js';
+import type { ModelEntry } from '../../models/catalog.js';
+import type { Engine, EngineJob, EngineResult, RunContext } from '../engine.js';
+import { BackgroundRemover } from './background-removal.js';
+import { Upscaler } from './upscaler.js';
+
+const TOOL_OPERATIONS: readonly Operation[] = ['upscale', 'remove-background'];
+
+export class ToolsEngine implements Engine {
+  readonly id = 'tools';
+  private readonly upscaler = new Upscaler();
+  private readonly remover = new BackgroundRemover();
+
+  /** `maxPixels`: the largest image a tool may take or make (DARKROOM_MAX_PIXELS). */
+  constructor(private readonly maxPixels: number) {}
+
+  supports(operation: Operation, model: ModelEntry | undefined): boolean {
+    return model === undefined && TOOL_OPERATIONS.includes(operation);
+  }
+
+  async check(): Promise<void> {}
+
+  async run(job: EngineJob, context: RunContext): Promise<EngineResult> {
+    const { spec } = job;
+    const input = job.images[0];
+    if (!input) throw new DarkroomError('invalid_parameter', `${spec.operation} needs an image`);
+    const options = { maxPixels: this.maxPixels, signal: context.signal };
+    return { images: [{ seed: null, image: await this.apply(spec, input, options, context) }], warnings: [] };
+  }
+
+  private async apply(spec: JobSpec, input: EngineJob['images'][number], options: { maxPixels: number; signal: AbortSignal }, context: RunContext) {
+    if (spec.operation === 'upscale') {
+      return this.upscaler.upscale(input, { scale: spec.scale, model: spec.upscaler, ...options, onProgress: (p) => context.progress(p) });
+    }
+    if (spec.operation === 'remove-background') {
+      await context.progress({ step: 0, total: 1 });
+      if (spec.output === 'image') {
+        const { image } = await this.remover.remove(input, { output: 'image', ...options });
+        await context.progress({ step: 1, total: 1 });
+        return image;
+      }
+      const { mask } = await this.remover.remove(input, { output: 'mask', ...options });
+      await context.progress({ step: 1, total: 1 });
+      // The matte as a grey picture: white is the subject.
+      const data = new Uint8Array(mask.width * mask.height * 3);
+      mask.data.forEach((v, p) => data.fill(v, p * 3, p * 3 + 3));
+      return { width: mask.width, height: mask.height, data };
+    }
+    throw new DarkroomError('unsupported_operation', `The image tools cannot do ${spec.operation}`);
+  }
+}
