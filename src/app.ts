@@ -116,6 +116,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
       maxAttempts: 2,
       log,
       settle: (jobId, outcome) => ledger.settle(jobId, outcome),
+      ...(config.screenImages ? { moderation } : {}),
     });
     const jobs = new JobService({
       store: jobStore,

@@ -42,6 +42,8 @@ export interface Config {
   publicUrl: string;
   oauth: Partial<Record<'github' | 'google', { clientId: string; clientSecret: string; base: string | undefined }>>;
   moderation: ModerationPolicy;
+  /** Score every job's input and output images with the content classifier. */
+  screenImages: boolean;
   logLevel: string;
 }
 
@@ -65,6 +67,12 @@ export function packageRoot(): string {
     if (parent === dir) throw new Error('Cannot find the darkroom package root');
     dir = parent;
   }
+}
+
+function onOff(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = (env[name] || (fallback ? 'on' : 'off')).toLowerCase();
+  if (raw !== 'on' && raw !== 'off') throw new RangeError(`Expected ${name} to be on or off, got "${env[name]}"`);
+  return raw === 'on';
 }
 
 /** "txt2img=1,upscale=2": credits per image by operation (operations not named cost 1). */
@@ -93,8 +101,6 @@ function oauthFrom(env: NodeJS.ProcessEnv): Config['oauth'] {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
   const dataDir = resolve(cwd, env.DARKROOM_DATA_DIR || './data');
   const port = integer(env, 'DARKROOM_PORT', 7860, 0, 65535);
-  const auth = (env.DARKROOM_AUTH || 'off').toLowerCase();
-  if (auth !== 'on' && auth !== 'off') throw new RangeError(`Expected DARKROOM_AUTH to be on or off, got "${env.DARKROOM_AUTH}"`);
   return {
     dataDir,
     modelsDir: resolve(cwd, env.DARKROOM_MODELS_DIR || join(dataDir, 'models')),
@@ -110,7 +116,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     previews: integer(env, 'DARKROOM_PREVIEWS', 4, 0, 1000),
     retention: retentionFromEnv(env),
     purgeIntervalMs: parseDuration(env.DARKROOM_PURGE_INTERVAL || '15m', 'DARKROOM_PURGE_INTERVAL') ?? 15 * 60_000,
-    auth: auth === 'on',
+    auth: onOff(env, 'DARKROOM_AUTH', false),
     masterKey: env.DARKROOM_MASTER_KEY || undefined,
     signupOpen: (env.DARKROOM_SIGNUP || 'closed') === 'open',
     startingCredits: integer(env, 'DARKROOM_STARTING_CREDITS', 100, 0, 1_000_000_000),
@@ -119,6 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     publicUrl: (env.DARKROOM_PUBLIC_URL || `http://${env.DARKROOM_HOST || '127.0.0.1'}:${port}`).replace(/\/+$/, ''),
     oauth: oauthFrom(env),
     moderation: loadModerationPolicy(env.DARKROOM_MODERATION_POLICY || undefined),
+    screenImages: onOff(env, 'DARKROOM_MODERATION_IMAGES', true),
     logLevel: env.DARKROOM_LOG_LEVEL || 'info',
   };
 }

@@ -88,3 +88,42 @@ describe('moderation', () => {
     expect(JSON.stringify(rows)).not.toMatch(/grenade|GR3N4D3|child|square/i);
   });
 });
+
+describe('image screening', () => {
+  async function serverWith(images: Record<string, { threshold: number; action: string }>) {
+    const policy = join(tmpdir(), `darkroom-image-policy-${process.pid}-${Object.keys(images).join()}.json`);
+    await writeFile(policy, JSON.stringify({ images }));
+    return startTestServer({ DARKROOM_MODERATION_POLICY: policy, DARKROOM_MODERATION_IMAGES: 'on' });
+  }
+
+  async function finalEvent(s: TestServer, body: Record<string, unknown>) {
+    const created = (await (await fetch(`${s.url}/api/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ operation: 'txt2img', steps: 4, seed: 1, ...body }) })).json()) as { id: string };
+    return (await readEvents(`${s.url}/api/v1/jobs/${created.id}/events`)).at(-1)!;
+  }
+
+  // Synthetic pictures score as Drawing or Neutral; rules on those classes make the path testable
+  // without any NSFW fixture.
+  it('fails a job whose output the image policy blocks, and records the decision', async () => {
+    const s = await serverWith({ Drawing: { threshold: 0, action: 'block' } });
+    try {
+      const last = await finalEvent(s, { prompt: 'a red circle on a blue background' });
+      expect(last.type).toBe('failed');
+      expect(last.data.error).toMatchObject({ code: 'content_blocked' });
+      const rows = await s.services.store.db.selectFrom('moderation_decisions').selectAll().execute();
+      expect(rows.map((r) => [r.subject, r.categories, r.action])).toContainEqual(['output', 'drawing', 'block']);
+      expect((await s.services.store.db.selectFrom('images').selectAll().execute()).filter((r) => r.kind === 'output')).toEqual([]);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('passes ordinary synthetic images with the default rules', async () => {
+    const s = await startTestServer({ DARKROOM_MODERATION_IMAGES: 'on' });
+    try {
+      expect((await finalEvent(s, { prompt: 'a green square on a white background' })).type).toBe('done');
+      expect(await s.services.store.db.selectFrom('moderation_decisions').selectAll().execute()).toEqual([]);
+    } finally {
+      await s.close();
+    }
+  });
+});

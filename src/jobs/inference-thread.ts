@@ -4,7 +4,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { DarkroomError } from '../domain/errors.js';
 import { localEngines, type EngineConfig } from '../engine/registry.js';
-import { previewDue, type ThreadReply, type ThreadRequest } from './runner.js';
+import { previewDue, runScreened, type ThreadReply, type ThreadRequest } from './runner.js';
 
 const port = parentPort!;
 const { registry } = localEngines((workerData as { config: EngineConfig }).config);
@@ -22,15 +22,16 @@ port.on('message', (request: ThreadRequest) => {
   const controller = new AbortController();
   running.set(request.id, controller);
   const { id } = request;
-  registry
-    .run(request.job, {
+  const run = () =>
+    registry.run(request.job, {
       signal: controller.signal,
       progress: async (p) => {
         const preview = p.preview && previewDue(p.step, p.total, request.previews) ? await p.preview() : undefined;
         reply({ type: 'progress', id, step: p.step, total: p.total, ...(preview ? { preview } : {}) });
       },
-    })
-    .then((result) => reply({ type: 'done', id, result }))
+    });
+  runScreened(run, request.job, request.screen)
+    .then((outcome) => reply({ type: 'done', id, outcome }))
     .catch((error: unknown) => {
       const known = DarkroomError.isInstance(error);
       reply({ type: 'error', id, code: known ? error.code : 'internal', message: known ? error.message : `Inference failed: ${(error as Error).message}` });

@@ -7,6 +7,7 @@ import { DarkroomError, type ErrorCode } from '../domain/errors.js';
 import type { RgbImage } from '../domain/image.js';
 import type { EngineConfig } from '../engine/registry.js';
 import type { Engine, EngineJob, EngineResult } from '../engine/engine.js';
+import type { ContentScores } from '../engine/tools/content-classifier.js';
 
 export interface RunnerProgress {
   step: number;
@@ -19,18 +20,46 @@ export interface RunnerContext {
   progress(progress: RunnerProgress): void;
   /** Render about this many previews over the job (0: none). */
   previews: number;
+  /** Score the inputs and outputs with the content classifier, for moderation. */
+  screen: boolean;
+}
+
+/** Content-classifier scores of a job's inputs and outputs, in order. */
+export interface Screening {
+  inputs: ContentScores[];
+  outputs: ContentScores[];
+}
+
+export interface RunOutcome {
+  result: EngineResult;
+  screening?: Screening;
 }
 
 export interface InferenceRunner {
-  run(job: EngineJob, context: RunnerContext): Promise<EngineResult>;
+  run(job: EngineJob, context: RunnerContext): Promise<RunOutcome>;
   close(): Promise<void>;
 }
 
-export type ThreadRequest = { type: 'run'; id: number; job: EngineJob; previews: number } | { type: 'cancel'; id: number };
+export type ThreadRequest = { type: 'run'; id: number; job: EngineJob; previews: number; screen: boolean } | { type: 'cancel'; id: number };
 export type ThreadReply =
   | { type: 'progress'; id: number; step: number; total: number; preview?: RgbImage }
-  | { type: 'done'; id: number; result: EngineResult }
+  | { type: 'done'; id: number; outcome: RunOutcome }
   | { type: 'error'; id: number; code: ErrorCode; message: string };
+
+/**
+ * Runs a job, scoring inputs first and outputs after when asked. The classifier (tfjs) is
+ * loaded only by processes that screen, on first use.
+ */
+export async function runScreened(run: () => Promise<EngineResult>, job: EngineJob, screen: boolean): Promise<RunOutcome> {
+  if (!screen) return { result: await run() };
+  const { classify } = await import('../engine/tools/content-classifier.js');
+  const inputs = [];
+  for (const image of job.images) inputs.push(await classify(image));
+  const result = await run();
+  const outputs = [];
+  for (const { image } of result.images) outputs.push(await classify(image));
+  return { result, screening: { inputs, outputs } };
+}
 
 /** Which steps get a preview when about `count` are wanted over `total` steps. */
 export function previewDue(step: number, total: number, count: number): boolean {
@@ -41,14 +70,16 @@ export function previewDue(step: number, total: number, count: number): boolean 
 export class InlineRunner implements InferenceRunner {
   constructor(private readonly engine: Pick<Engine, 'run'>) {}
 
-  async run(job: EngineJob, context: RunnerContext): Promise<EngineResult> {
-    return this.engine.run(job, {
-      signal: context.signal,
-      progress: async (p) => {
-        const preview = p.preview && previewDue(p.step, p.total, context.previews) ? await p.preview() : undefined;
-        context.progress({ step: p.step, total: p.total, ...(preview ? { preview } : {}) });
-      },
-    });
+  async run(job: EngineJob, context: RunnerContext): Promise<RunOutcome> {
+    const run = () =>
+      this.engine.run(job, {
+        signal: context.signal,
+        progress: async (p) => {
+          const preview = p.preview && previewDue(p.step, p.total, context.previews) ? await p.preview() : undefined;
+          context.progress({ step: p.step, total: p.total, ...(preview ? { preview } : {}) });
+        },
+      });
+    return runScreened(run, job, context.screen);
   }
 
   async close(): Promise<void> {}
@@ -70,7 +101,7 @@ function threadEntry(): URL {
 export class ThreadRunner implements InferenceRunner {
   private worker: Worker | undefined;
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve(r: EngineResult): void; reject(e: unknown): void; context: RunnerContext }>();
+  private readonly pending = new Map<number, { resolve(r: RunOutcome): void; reject(e: unknown): void; context: RunnerContext }>();
 
   constructor(private readonly config: EngineConfig) {}
 
@@ -96,7 +127,7 @@ export class ThreadRunner implements InferenceRunner {
       return;
     }
     this.pending.delete(reply.id);
-    if (reply.type === 'done') pending.resolve(reply.result);
+    if (reply.type === 'done') pending.resolve(reply.outcome);
     else pending.reject(new DarkroomError(reply.code, reply.message));
   }
 
@@ -105,15 +136,15 @@ export class ThreadRunner implements InferenceRunner {
     this.pending.clear();
   }
 
-  run(job: EngineJob, context: RunnerContext): Promise<EngineResult> {
+  run(job: EngineJob, context: RunnerContext): Promise<RunOutcome> {
     const worker = this.start();
     const id = this.nextId++;
-    return new Promise<EngineResult>((resolve, reject) => {
+    return new Promise<RunOutcome>((resolve, reject) => {
       this.pending.set(id, { resolve, reject, context });
       const cancel = () => worker.postMessage({ type: 'cancel', id } satisfies ThreadRequest);
       if (context.signal.aborted) cancel();
       else context.signal.addEventListener('abort', cancel, { once: true });
-      worker.postMessage({ type: 'run', id, job, previews: context.previews } satisfies ThreadRequest);
+      worker.postMessage({ type: 'run', id, job, previews: context.previews, screen: context.screen } satisfies ThreadRequest);
     });
   }
 

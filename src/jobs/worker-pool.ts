@@ -14,7 +14,9 @@ import { blurImage } from '../images/codec.js';
 import { sourceTypeOf } from '../images/provenance.js';
 import { specOf, type JobRow, type JobStore } from './job-store.js';
 import type { ProgressBus } from './progress-bus.js';
-import type { InferenceRunner } from './runner.js';
+import type { EngineJob, EngineResult } from '../engine/engine.js';
+import type { Moderation } from '../moderation/moderation.js';
+import type { InferenceRunner, Screening } from './runner.js';
 
 export interface WorkerPoolOptions {
   store: JobStore;
@@ -29,6 +31,8 @@ export interface WorkerPoolOptions {
   /** How often idle workers look for jobs queued by other processes. */
   pollMs?: number;
   log: { warn(details: object, message: string): void };
+  /** Scores inputs and outputs against the image policy; absent: images are not screened. */
+  moderation?: Moderation;
   /** Charges a finished job's held credits, or releases them (a no-op without a hold). */
   settle(jobId: string, outcome: 'charge' | 'release'): Promise<void>;
 }
@@ -104,6 +108,26 @@ export class WorkerPool {
     }
   }
 
+  /**
+   * Applies the moderation policy to a finished job: a blocked input or output fails it, a
+   * "blur" (from the prompt policy or an image's scores) blurs the outputs before they are
+   * stored. Never is an unblurred copy kept.
+   */
+  private async moderate(job: JobRow, inputs: EngineJob['images'], outputs: EngineResult['images'], screening: Screening | undefined): Promise<EngineResult['images']> {
+    const { moderation } = this.options;
+    let blur = job.moderation === 'blur';
+    if (moderation && screening) {
+      const decisions = [
+        ...(await Promise.all(screening.inputs.map((scores, i) => moderation.judgeImage(job.owner, 'input', scores, inputs[i]!.data)))),
+        ...(await Promise.all(screening.outputs.map((scores, i) => moderation.judgeImage(job.owner, 'output', scores, outputs[i]!.image.data)))),
+      ];
+      const blocked = decisions.find((d) => d.action === 'block');
+      if (blocked) throw new DarkroomError('content_blocked', `The images were refused by this server's content policy (${blocked.categories.join(', ')})`);
+      blur ||= decisions.some((d) => d.action === 'blur');
+    }
+    return blur ? Promise.all(outputs.map(async (o) => ({ ...o, image: await blurImage(o.image) }))) : outputs;
+  }
+
   private async execute(job: JobRow, runner: InferenceRunner): Promise<void> {
     const { store, images, bus, clock } = this.options;
     const attempt = job.attempts;
@@ -117,15 +141,15 @@ export class WorkerPool {
     try {
       const spec = specOf(job);
       const [inputs, mask] = spec.operation === 'inpaint' ? [[spec.image], spec.mask] : [inputsOf(spec), undefined];
-      const result = await runner.run(
-        {
-          spec,
-          images: await Promise.all(inputs.map((id) => (isDiffusion(spec) ? images.pixels(job.owner, id) : images.pixelsWithAlpha(job.owner, id)))),
-          ...(mask ? { mask: await images.mask(job.owner, mask) } : {}),
-        },
-        {
+      const engineJob = {
+        spec,
+        images: await Promise.all(inputs.map((id) => (isDiffusion(spec) ? images.pixels(job.owner, id) : images.pixelsWithAlpha(job.owner, id)))),
+        ...(mask ? { mask: await images.mask(job.owner, mask) } : {}),
+      };
+      const { result, screening } = await runner.run(engineJob, {
           signal: controller.signal,
           previews: this.options.previews,
+          screen: this.options.moderation !== undefined,
           progress: (p) => {
             reporting = reporting
               .then(async () => {
@@ -138,12 +162,10 @@ export class WorkerPool {
               })
               .catch((error: unknown) => this.options.log.warn({ job: job.id, err: error }, 'progress report failed'));
           },
-        },
-      );
+        });
       await reporting;
       if (controller.signal.aborted) throw new DarkroomError('cancelled', 'The job was cancelled.');
-      // The prompt policy said "blur": outputs are stored blurred, never as made.
-      const outputs = job.moderation === 'blur' ? await Promise.all(result.images.map(async (o) => ({ ...o, image: await blurImage(o.image) }))) : result.images;
+      const outputs = await this.moderate(job, engineJob.images, result.images, screening);
       const rows = await images.storeOutputs(job.owner, job.id, outputs, {
         sourceType: sourceTypeOf(spec.operation),
         ...(isDiffusion(spec) && spec.embed_prompt ? { prompt: spec.prompt } : {}),

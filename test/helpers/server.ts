@@ -21,7 +21,8 @@ export interface TestServer {
 
 export async function startTestServer(env: NodeJS.ProcessEnv = {}, options: AppOptions & { logger?: FastifyBaseLogger } = {}): Promise<TestServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'darkroom-server-'));
-  const config = loadConfig({ DARKROOM_DATA_DIR: dataDir, DARKROOM_PORT: '0', ...env });
+  // Image screening costs ~150 ms an image; tests about it turn it on.
+  const config = loadConfig({ DARKROOM_DATA_DIR: dataDir, DARKROOM_PORT: '0', DARKROOM_MODERATION_IMAGES: 'off', ...env });
   const app = createApp(config, options);
   const services = await app.services();
   await services.start();
