@@ -1,8 +1,10 @@
 // The web studio in a real browser (Debian's Chromium through playwright-core) against an
 // in-process server: generate with live progress, cancel, reuse parameters, inpaint with a
-// painted mask, delete from the gallery, an API error shown in words, the privacy page,
-// phone width; every request the pages make stays on the server's origin, no cookie is
-// set, and nothing is logged as an error. Screenshots go to test-output/screenshots.
+// painted mask, the one-click tools, delete from the gallery, an API error shown in words,
+// the privacy page, phone width; every request the pages make stays on the server's
+// origin, no cookie is set, and nothing is logged as an error. Then a server with accounts
+// on: sign-in screen, sign-up, credits, API keys, an ended session, sign-out, erasure; the
+// only cookie is the httpOnly session. Screenshots go to test-output/screenshots.
 
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -183,12 +185,6 @@ describe.skipIf(skip)('the web studio in Chromium', () => {
     for (let i = 1; i <= 10; i++) await page.mouse.move(box.x + box.width * (0.3 + 0.04 * i), box.y + box.height * (0.35 + 0.03 * i));
     await page.mouse.up();
     await expect(edit.getByRole('button', { name: 'Undo' }).isEnabled()).resolves.toBe(true);
-    // Tools the server does not have yet are shown as coming, not as broken buttons.
-    const { body: installed } = await api('/api/v1/models');
-    const hasUpscale = installed.models.some((m: { operations: string[] }) => m.operations.includes('upscale'));
-    const upscale = edit.getByRole('button', { name: /^Upscale/ });
-    await expect(upscale.getAttribute('aria-disabled')).resolves.toBe(hasUpscale ? null : 'true');
-    if (!hasUpscale) await expect(upscale.getAttribute('title')).resolves.toMatch(/^Coming soon/);
     await screenshot(page, 'edit');
     await edit.getByRole('button', { name: 'Repaint masked area' }).click();
     const image = resultImages(page, 'edit').first();
@@ -207,6 +203,86 @@ describe.skipIf(skip)('the web studio in Chromium', () => {
     const out = await sharp(Buffer.from(await (await fetch(server.url + job.images[0].url)).arrayBuffer())).raw().toBuffer();
     expect([out[0], out[1], out[2]]).toEqual([0x70, 0x40, 0xc0]);
     await screenshot(page, 'edit-result');
+  });
+
+  it('upscales and removes a background in one click when the server has the tools, and marks them as coming when not', async () => {
+    const { body: installed } = await api('/api/v1/models');
+    const tools: string[] = installed.tools ?? [];
+    const page = await open('edit');
+    const edit = view(page, 'edit');
+    await edit.locator('.pick').first().click();
+    const source = edit.locator('.painter-stage img');
+    await expect.poll(() => source.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBeGreaterThan(0);
+    const sourceWidth = await source.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth);
+    const upscale = edit.getByRole('button', { name: /^Upscale/ });
+    const removeBackground = edit.getByRole('button', { name: /^Remove background/ });
+    if (!tools.includes('upscale')) {
+      // Shown as coming, not as broken buttons.
+      for (const [button, tool] of [[upscale, 'upscale'], [removeBackground, 'remove-background']] as const) {
+        await expect(button.getAttribute('aria-disabled')).resolves.toBe(tools.includes(tool) ? null : 'true');
+        if (!tools.includes(tool)) await expect(button.getAttribute('title')).resolves.toMatch(/^Coming soon/);
+      }
+      await edit.getByText(/not installed on this server yet/).waitFor();
+      return;
+    }
+    await edit.getByLabel('Upscale factor').selectOption('2');
+    await upscale.click();
+    const latest = resultImages(page, 'edit').first();
+    await expect.poll(() => latest.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth), { timeout: 60_000 }).toBeGreaterThanOrEqual(2 * sourceWidth);
+    await edit.locator('.result-card').first().getByText('Upscaled 2×').first().waitFor();
+    await screenshot(page, 'edit-upscaled');
+    if (!tools.includes('remove-background')) return;
+
+    // A cutout is an RGBA PNG, shown on a checkerboard so its transparency shows.
+    await removeBackground.click();
+    const card = edit.locator('.result-card').first();
+    await card.getByText('Background removed').first().waitFor();
+    await card.locator('.result-image.checkerboard img').waitFor();
+    const { body } = await api('/api/v1/jobs');
+    const cutout = body.jobs.find((job: { operation: string }) => job.operation === 'remove-background');
+    const bytes = Buffer.from(await (await fetch(server.url + cutout.images[0].url)).arrayBuffer());
+    await expect(sharp(bytes).metadata()).resolves.toMatchObject({ format: 'png', channels: 4 });
+    await screenshot(page, 'edit-cutout');
+  });
+
+  it('sends the tools’ jobs as the API takes them, and shows a refusal next to the tools', async () => {
+    // The server answers as if it had the tools and the caller no credits left, so this runs
+    // whether or not this server has them.
+    const page = await open('edit', desktop, [/status of 402/]);
+    const NO_CREDITS = 'This job costs 1 credits and the balance is 0';
+    const sent: unknown[] = [];
+    await page.route('**/api/v1/models', async (route) => {
+      const response = await route.fetch();
+      const body = await response.json();
+      await route.fulfill({ response, json: { ...body, tools: ['upscale', 'remove-background'] } });
+    });
+    await page.route('**/api/v1/jobs', (route) => {
+      if (route.request().method() !== 'POST') return route.continue();
+      sent.push(route.request().postDataJSON());
+      return route.fulfill({ status: 402, contentType: 'application/json', body: JSON.stringify({ error: { code: 'insufficient_credits', message: NO_CREDITS } }) });
+    });
+    await page.reload();
+    const edit = view(page, 'edit');
+    const pick = edit.locator('.pick').first();
+    await pick.waitFor();
+    // "Edit image img_… (64×64)"
+    const id = (await pick.getAttribute('aria-label'))!.split(' ')[2];
+    await pick.click();
+    const tools = edit.locator('.tools');
+    await tools.getByLabel('Upscale factor').selectOption('8');
+    await tools.getByRole('button', { name: /^Upscale/ }).click();
+    await tools.getByRole('alert').getByText(NO_CREDITS).waitFor();
+    await tools.getByRole('button', { name: /^Remove background/ }).click();
+    await expect.poll(() => sent.length).toBe(2);
+    expect(sent).toEqual([
+      { operation: 'upscale', image: id, scale: 8, upscaler: 'slim' },
+      { operation: 'remove-background', image: id, output: 'image' },
+    ]);
+    // The refusal belongs to the tools, not to the Transform button.
+    await expect(edit.locator('.generate-bar').getByRole('alert').count()).resolves.toBe(0);
+    await screenshot(page, 'edit-tools-refused');
+    await page.unrouteAll();
+    await page.close();
   });
 
   it('deletes an image from the gallery', async () => {
@@ -284,6 +360,218 @@ describe.skipIf(skip)('the web studio in Chromium', () => {
     expect(foreignRequests(requests, origin)).toEqual([]);
     expect(requests.some((url) => url.includes('/events?preview=1'))).toBe(true);
     for (const context of contexts) expect(await context.cookies()).toEqual([]);
+    expect(pages.flatMap((p) => p.problems)).toEqual([]);
+  });
+});
+
+describe.skipIf(skip)('the web studio with accounts on', () => {
+  const EMAIL = 'ada@example.com';
+  const PASSWORD = 'correct horse battery staple';
+  let server: TestServer;
+  let browser: Browser;
+  let desktop: BrowserContext;
+  let page: Page;
+  const pages: RecordedPage[] = [];
+  /** Every Set-Cookie header the pages received. */
+  const setCookies: string[] = [];
+
+  beforeAll(async () => {
+    if (missing) throw new Error(`The studio's browser tests need Chromium: ${missing}`);
+    await ensureStudioBuilt();
+    server = await startTestServer({
+      DARKROOM_AUTH: 'on',
+      DARKROOM_SIGNUP: 'open',
+      DARKROOM_RATE_LIMIT: '100000',
+      // Configured so the sign-in screen offers them; the test never follows them off this server.
+      DARKROOM_OAUTH_GITHUB_CLIENT_ID: 'darkroom-test',
+      DARKROOM_OAUTH_GITHUB_CLIENT_SECRET: 'darkroom-test-secret',
+    });
+    browser = await launchChromium();
+    desktop = await newContext({ viewport: { width: 1280, height: 860 } });
+    await desktop.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
+    page = await openPage(desktop, 'create');
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  async function newContext(options: Parameters<Browser['newContext']>[0]): Promise<BrowserContext> {
+    const context = await browser.newContext({ reducedMotion: 'reduce', ...options });
+    context.setDefaultTimeout(60_000);
+    return context;
+  }
+
+  /** A recorded page at `route`; a signed-out caller's 401s are expected there. */
+  async function openPage(context: BrowserContext, route: string): Promise<Page> {
+    const recorded = await recordedPage(context, [/status of 401/]);
+    pages.push(recorded);
+    recorded.page.on('response', async (response) => setCookies.push(...(await response.headerValues('set-cookie'))));
+    await recorded.page.goto(`${server.url}/#/${route}`);
+    return recorded.page;
+  }
+
+  const signInHeading = (p: Page) => p.getByRole('heading', { level: 1, name: 'Sign in to Darkroom' });
+  const account = (p: Page) => p.locator('.app-header .account');
+  const credits = async (p: Page) => Number(/\d+/.exec((await account(p).locator('.account-credits').textContent()) ?? '')?.[0]);
+
+  async function signIn(p: Page, password = PASSWORD) {
+    await p.getByLabel('Email').fill(EMAIL);
+    await p.getByLabel('Password', { exact: true }).fill(password);
+    await p.getByLabel('Password', { exact: true }).press('Enter');
+  }
+
+  it('shows a signed-out visitor the sign-in screen instead of the pages, on a desktop and a phone', async () => {
+    await signInHeading(page).waitFor();
+    await expect(page.getByRole('navigation', { name: 'Pages' }).count()).resolves.toBe(0);
+    await expect(page.locator('#create-title').count()).resolves.toBe(0);
+    await page.getByRole('button', { name: 'Create an account' }).waitFor();
+    await expect(page.getByRole('link', { name: 'Sign in with GitHub' }).getAttribute('href')).resolves.toBe('/api/v1/auth/oauth/github');
+    await expect(page.getByRole('link', { name: /Google/ }).count()).resolves.toBe(0);
+    await screenshot(page, 'signin');
+
+    const phone = await newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+    const small = await openPage(phone, 'create');
+    await signInHeading(small).waitFor();
+    expect(await small.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    await screenshot(small, 'signin-phone');
+    await phone.close();
+  });
+
+  it('creates an account, shows its email and credits, and spends a credit on an image', async () => {
+    await page.getByRole('button', { name: 'Create an account' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Create your account' }).waitFor();
+    await page.getByLabel('Email').fill(EMAIL);
+    await page.getByLabel('Password', { exact: true }).fill('too short');
+    await page.getByLabel('Password', { exact: true }).press('Enter');
+    await page.getByRole('alert').getByText('Choose a password of at least 10 characters.').waitFor();
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await page.getByLabel('Password', { exact: true }).press('Enter');
+
+    await page.locator('#create-title').waitFor();
+    await expect(page.evaluate('document.activeElement?.id')).resolves.toBe('main');
+    await account(page).getByText(EMAIL).waitFor();
+    const before = await credits(page);
+    expect(before).toBeGreaterThan(0);
+
+    const create = page.locator('.page-create');
+    await create.getByLabel('Prompt', { exact: true }).fill('a blue square');
+    await create.getByLabel('Steps, exact value').fill('4');
+    await create.getByRole('button', { name: 'Generate', exact: true }).click();
+    await create.locator('.results-grid img').first().waitFor();
+    await expect.poll(() => credits(page)).toBe(before - 1);
+  });
+
+  it('sets one cookie, the httpOnly session', async () => {
+    const cookies = await desktop.cookies();
+    expect(cookies.map((c) => c.name)).toEqual(['darkroom_session']);
+    expect(cookies[0]).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
+  });
+
+  it('makes an API key, shows its secret once, and revokes it after a confirmation', async () => {
+    await account(page).getByRole('link').click();
+    await page.getByRole('heading', { level: 1, name: 'Account & privacy' }).waitFor();
+    const keys = page.locator('.api-keys');
+    await keys.getByText('No keys yet.').waitFor();
+    await keys.getByRole('button', { name: 'Make a new key' }).click();
+    const secretField = keys.getByRole('textbox', { name: 'Your new API key' });
+    await secretField.waitFor();
+    const secret = await secretField.inputValue();
+    expect(secret).toMatch(/^dk_/);
+    await keys.getByText('you will not see it again').waitFor();
+    await keys.getByRole('button', { name: 'Copy' }).click();
+    await keys.getByText('Copied to the clipboard.').waitFor();
+    await expect(page.evaluate('navigator.clipboard.readText()')).resolves.toBe(secret);
+    await screenshot(page, 'account');
+
+    const withKey = await fetch(`${server.url}/api/v1/me`, { headers: { authorization: `Bearer ${secret}` } });
+    expect(((await withKey.json()) as { user: { email: string } }).user.email).toBe(EMAIL);
+
+    await keys.getByRole('button', { name: 'Done, I have kept it' }).click();
+    const item = keys.locator('.key-item');
+    await expect(item.locator('.key-hint').textContent()).resolves.toBe(`…${secret.slice(-4)}`);
+    expect(await page.content()).not.toContain(secret);
+
+    await item.getByRole('button', { name: `Revoke the key ending ${secret.slice(-4)}` }).click();
+    await page.getByRole('dialog', { name: 'Revoke this key?' }).getByRole('button', { name: 'Revoke the key' }).click();
+    await item.getByText(/^Revoked /).waitFor();
+    expect((await fetch(`${server.url}/api/v1/me`, { headers: { authorization: `Bearer ${secret}` } })).status).toBe(401);
+  });
+
+  it('goes back to the sign-in screen when the session ends, keeping the typed prompt', async () => {
+    await page.getByRole('link', { name: 'Create' }).click();
+    await page.locator('.page-create').getByLabel('Prompt', { exact: true }).fill('a yellow circle');
+    await desktop.clearCookies();
+    await page.getByRole('link', { name: 'Gallery' }).click();
+    await signInHeading(page).waitFor();
+    await page.getByText('Your session has ended.', { exact: false }).waitFor();
+    await screenshot(page, 'signin-expired');
+    await expect(page.getByLabel('Email').inputValue()).resolves.toBe(EMAIL);
+    await signIn(page);
+    await page.getByRole('link', { name: 'Create' }).click();
+    await expect(page.locator('.page-create').getByLabel('Prompt', { exact: true }).inputValue()).resolves.toBe('a yellow circle');
+  });
+
+  it('fits the account into the header on a phone and a tablet, and the account page on a phone', async () => {
+    const overlap = (a: { x: number; y: number; width: number; height: number }, b: typeof a) =>
+      a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+    for (const [width, height] of [[390, 844], [700, 900], [1024, 768]] as const) {
+      const mobile = width < 600;
+      const context = await newContext({ viewport: { width, height }, ...(mobile ? { deviceScaleFactor: 2, isMobile: true, hasTouch: true } : {}) });
+      const small = await openPage(context, 'create');
+      await signIn(small);
+      await small.locator('#create-title').waitFor();
+      await account(small).getByRole('button', { name: 'Sign out' }).waitFor();
+      expect(await small.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(width);
+      const nav = (await small.getByRole('navigation', { name: 'Pages' }).boundingBox())!;
+      expect(overlap(nav, (await account(small).boundingBox())!)).toBe(false);
+      if (mobile) {
+        await screenshot(small, 'account-phone');
+        await small.getByRole('link', { name: 'Account' }).click();
+        await small.getByRole('heading', { level: 1, name: 'Account & privacy' }).waitFor();
+        expect(await small.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(width);
+        await screenshot(small, 'account-phone-page');
+      } else {
+        await small.screenshot({ path: join(SCREENSHOT_DIR, `account-header-${width}.png`) });
+      }
+      await context.close();
+    }
+  });
+
+  it('signs out to the sign-in screen, forgetting the prompt, and says in place when a password is wrong', async () => {
+    await account(page).getByRole('button', { name: 'Sign out' }).click();
+    await signInHeading(page).waitFor();
+    expect(await desktop.cookies()).toEqual([]);
+
+    await signIn(page, 'not my password at all');
+    await page.locator('.signin-form').getByRole('alert').getByText('Wrong email or password').waitFor();
+    await expect(page.getByRole('button', { name: 'Sign in', exact: true }).isEnabled()).resolves.toBe(true);
+    await screenshot(page, 'signin-error');
+
+    await signIn(page);
+    await page.locator('#create-title').waitFor();
+    await expect(page.locator('.page-create').getByLabel('Prompt', { exact: true }).inputValue()).resolves.toBe('');
+  });
+
+  it('deletes the account with everything in it, and lands on the sign-in screen', async () => {
+    await page.getByRole('link', { name: 'Account & privacy' }).click();
+    await page.getByRole('button', { name: 'Delete everything…' }).click();
+    await page.getByRole('dialog', { name: 'Delete everything?' }).getByRole('button', { name: 'Yes, delete everything' }).click();
+    await signInHeading(page).waitFor();
+    await page.getByText('Your account and everything in it were deleted.').waitFor();
+    const login = await fetch(`${server.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: EMAIL, password: PASSWORD }) });
+    expect(login.status).toBe(401);
+  });
+
+  it('made every request to the server’s own origin, set no cookie but the httpOnly session, and logged no error', async () => {
+    const requests = pages.flatMap((p) => p.requests);
+    expect(foreignRequests(requests, new URL(server.url).origin)).toEqual([]);
+    expect(setCookies.length).toBeGreaterThan(0);
+    for (const cookie of setCookies) {
+      expect(cookie).toMatch(/^darkroom_session=/);
+      expect(cookie).toMatch(/;\s*HttpOnly/i);
+    }
     expect(pages.flatMap((p) => p.problems)).toEqual([]);
   });
 });

@@ -55,7 +55,7 @@ export class Ledger {
     if (amount <= 0) return;
     const balance = await this.sum(tx, user(userId));
     if (balance < amount) {
-      throw new DarkroomError('insufficient_credits', `This job costs ${amount} credits and the balance is ${balance}`);
+      throw new DarkroomError('insufficient_credits', `This job costs ${amount} credit${amount === 1 ? '' : 's'} and the balance is ${balance}`);
     }
     await this.post(tx, 'hold', user(userId), hold(jobId), amount, jobId);
   }

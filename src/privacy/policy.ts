@@ -45,7 +45,7 @@ export function describePolicy(retention: RetentionPolicy, purgeIntervalMs: numb
       ...RETENTION_CLASSES.map((k) =>
         windows[k] === 'forever' ? `${RETENTION_LABELS[k]} are kept until you delete them.` : `${RETENTION_LABELS[k]} are hidden after ${windows[k]} and erased within ${purge} after that.`,
       ),
-      'Everything runs on this machine; prompts and images are sent nowhere else.',
+      'Everything runs on this Darkroom server; prompts and images are sent to no other service.',
       'Server logs never contain prompts, request bodies or client IP addresses.',
       'Uploaded images are re-encoded: EXIF, GPS, XMP and text metadata are removed.',
       'Generated images carry no prompt in their metadata.',

@@ -1,74 +1,36 @@
-// The studio's frame: the header with the four pages, each page in its own error boundary.
-// Create and Edit stay mounted while hidden, so a running job, a painted mask and typed
-// settings survive a visit to another page.
+// The studio's frame: the header (the pages, and the account when accounts are on), the
+// sign-in screen for a signed-out caller, or the pages themselves.
 
-import { useCallback, useEffect, useRef, useState } from 'react';
-import { api, messageOf } from './api/client';
-import type { ImageView, JobView } from './api/types';
-import { ErrorBoundary } from './components/ErrorBoundary';
+import { useEffect, useRef, useState } from 'react';
+import { messageOf } from './api/client';
+import { AccountBar } from './components/AccountBar';
 import { ErrorNotice } from './components/ErrorNotice';
-import { navigate, useHashRoute, type Route } from './hooks/use-hash-route';
-import { useModels } from './hooks/use-models';
-import { useParamsState } from './hooks/use-params-state';
-import { useStoredState } from './hooks/use-stored-state';
-import { BRUSH_MAX, BRUSH_MIN } from './components/MaskPainter';
-import { DEFAULT_EDIT_PARAMS, DEFAULT_PARAMS, paramsFromJob } from './lib/params';
-import { CreatePage } from './pages/CreatePage';
-import { EditPage, type SourceImage } from './pages/EditPage';
-import { GalleryPage } from './pages/GalleryPage';
-import { PrivacyPage } from './pages/PrivacyPage';
+import { PageNav } from './components/PageNav';
+import { useHashRoute } from './hooks/use-hash-route';
+import { CreditsRefresh, useSession } from './hooks/use-session';
+import { pagesFor } from './lib/pages';
+import { SignInPage } from './pages/SignInPage';
+import { Studio } from './studio';
 
-const PAGES: { route: Route; label: string; title: string; intro: string }[] = [
-  { route: 'create', label: 'Create', title: 'Create', intro: 'Describe an image; Darkroom makes it on this machine.' },
-  { route: 'edit', label: 'Edit', title: 'Edit', intro: 'Transform an image, or repaint part of it.' },
-  { route: 'gallery', label: 'Gallery', title: 'Gallery & history', intro: 'Your images and the settings that made them.' },
-  { route: 'privacy', label: 'Privacy', title: 'Privacy', intro: 'What is kept, for how long, and how to take it all back.' },
-];
-
-const sanitizeBrush = (v: unknown) => (typeof v === 'number' && v >= BRUSH_MIN && v <= BRUSH_MAX ? Math.round(v) : 32);
+const noop = () => {};
 
 export function App() {
   const route = useHashRoute();
-  const models = useModels();
-  const [createParams, setCreateParams] = useParamsState('create', DEFAULT_PARAMS);
-  const [editParams, setEditParams] = useParamsState('edit', DEFAULT_EDIT_PARAMS);
-  const [brushSize, setBrushSize] = useStoredState('brush', 32, sanitizeBrush);
-  const [source, setSource] = useState<SourceImage | null>(null);
-  const [appError, setAppError] = useState<string | null>(null);
+  const { session, error, refresh, refreshCredits, signOut, erased } = useSession();
+  const [signOutError, setSignOutError] = useState<string | null>(null);
+  const accounts = session.status === 'signed-in' || session.status === 'signed-out';
+  const pages = pagesFor(accounts);
+  const showPages = session.status === 'off' || session.status === 'signed-in';
 
-  // Moving between pages puts the focus on the new page's heading (for keyboards and
-  // screen readers); the first page load leaves the focus alone.
-  const shownRoute = useRef(route);
+  // Signing in or out replaces the whole page: put the focus at its start (unless the
+  // sign-in form already took it for one of its fields).
+  const shownStatus = useRef(session.status);
   useEffect(() => {
-    if (shownRoute.current === route) return;
-    shownRoute.current = route;
-    document.getElementById(`${route}-title`)?.focus();
-  }, [route]);
-
-  const editImage = useCallback((image: SourceImage) => {
-    setSource({ id: image.id, url: image.url, width: image.width, height: image.height });
-    navigate('edit');
-  }, []);
-
-  const reuse = useCallback(
-    async (job: JobView, image: ImageView | undefined) => {
-      setAppError(null);
-      if (job.operation === 'txt2img') {
-        setCreateParams((p) => paramsFromJob(job, image, p));
-        return navigate('create');
-      }
-      setEditParams((p) => ({ ...paramsFromJob(job, image, p), mode: job.operation === 'inpaint' ? 'inpaint' : 'img2img' }));
-      // The source image of an edit, if it is still kept.
-      try {
-        const input = job.image ? (await api.images({ limit: 500 })).find((i) => i.id === job.image) : undefined;
-        if (input) setSource(input);
-      } catch (error) {
-        setAppError(messageOf(error));
-      }
-      navigate('edit');
-    },
-    [setCreateParams, setEditParams],
-  );
+    const previous = shownStatus.current;
+    shownStatus.current = session.status;
+    if (previous === 'signed-out' && session.status === 'signed-in') document.getElementById('main')?.focus();
+    if (previous === 'signed-in' && session.status === 'signed-out' && document.activeElement === document.body) document.getElementById('signin-title')?.focus();
+  }, [session.status]);
 
   return (
     <>
@@ -83,64 +45,53 @@ export function App() {
       >
         Skip to the page
       </a>
-      <header className="app-header">
+      <header className={session.status === 'signed-in' ? 'app-header has-account' : 'app-header'}>
         <a className="brand" href="#/create" aria-label="Darkroom, home">
           <span className="brand-mark" aria-hidden="true" />
           <span>Darkroom</span>
         </a>
-        <nav aria-label="Pages">
-          <ul className="nav">
-            {PAGES.map((page) => (
-              <li key={page.route}>
-                <a href={`#/${page.route}`} className="nav-link" aria-current={route === page.route ? 'page' : undefined}>
-                  {page.label}
-                </a>
-              </li>
-            ))}
-          </ul>
-        </nav>
+        {showPages ? <PageNav pages={pages} route={route} /> : null}
+        {session.status === 'signed-in' ? (
+          <AccountBar
+            me={session.me}
+            onSignOut={async () => {
+              setSignOutError(null);
+              try {
+                await signOut();
+              } catch (e) {
+                setSignOutError(`Could not sign out: ${messageOf(e)}`);
+              }
+            }}
+          />
+        ) : null}
       </header>
       <main id="main" className="app-main" tabIndex={-1}>
-        <ErrorNotice message={appError} onDismiss={() => setAppError(null)} />
-        {PAGES.map((page) => {
-          const active = route === page.route;
-          // Gallery and Privacy load fresh each visit; Create and Edit keep their state.
-          if (!active && (page.route === 'gallery' || page.route === 'privacy')) return null;
-          return (
-            <section key={page.route} className={`page page-${page.route}`} hidden={!active} aria-labelledby={`${page.route}-title`}>
-              <header className="page-head">
-                <h1 id={`${page.route}-title`} tabIndex={-1}>
-                  {page.title}
-                </h1>
-                <p className="page-intro">{page.intro}</p>
-              </header>
-              <ErrorBoundary area={`the ${page.label} page`} resetKey={route}>
-                {page.route === 'create' ? (
-                  <CreatePage active={active} params={createParams} setParams={setCreateParams} models={models} onEditImage={editImage} />
-                ) : page.route === 'edit' ? (
-                  <EditPage
-                    active={active}
-                    params={editParams}
-                    setParams={setEditParams}
-                    models={models}
-                    source={source}
-                    setSource={setSource}
-                    brushSize={brushSize}
-                    setBrushSize={setBrushSize}
-                  />
-                ) : page.route === 'gallery' ? (
-                  <GalleryPage onReuse={(job, image) => void reuse(job, image)} onEdit={editImage} />
-                ) : (
-                  <PrivacyPage onErased={() => setSource(null)} />
-                )}
-              </ErrorBoundary>
-            </section>
-          );
-        })}
+        <ErrorNotice message={signOutError} onDismiss={() => setSignOutError(null)} />
+        {error ? (
+          <ErrorNotice message={`Cannot start the studio: ${error}`}>
+            <div className="button-row">
+              <button type="button" className="button" onClick={() => void refresh()}>
+                Try again
+              </button>
+            </div>
+          </ErrorNotice>
+        ) : null}
+        {session.status === 'signed-out' ? (
+          <SignInPage methods={session.methods} reason={session.reason} email={session.email ?? ''} onSignedIn={() => refresh()} />
+        ) : showPages ? (
+          <CreditsRefresh.Provider value={session.status === 'signed-in' ? refreshCredits : noop}>
+            <Studio
+              route={route}
+              pages={pages}
+              account={session.status === 'signed-in' ? session.me : null}
+              onErased={session.status === 'signed-in' ? erased : noop}
+            />
+          </CreditsRefresh.Provider>
+        ) : null}
       </main>
       <footer className="app-footer">
         <p>
-          Darkroom runs on this machine. Nothing here is loaded from, or sent to, anywhere else. <a href="/api/docs">API</a>
+          Darkroom runs on this {accounts ? 'server' : 'machine'}. Nothing here is loaded from, or sent to, anywhere else. <a href="/api/docs">API</a>
         </p>
       </footer>
     </>

@@ -16,6 +16,16 @@ const Callback = z.object({ code: z.string().min(1).max(2048), state: z.string()
 const KeyParams = z.object({ id: z.string().min(1).max(64) });
 const OAUTH_COOKIE = 'darkroom_oauth';
 
+/** What the sign-in start left in its cookie; nothing usable if it was tampered with. */
+function readOAuthCookie(value: string | undefined): { provider?: string; state?: string; verifier?: string } {
+  try {
+    const parsed: unknown = JSON.parse(value ?? '{}');
+    return typeof parsed === 'object' && parsed !== null ? parsed : {};
+  } catch {
+    return {};
+  }
+}
+
 export async function authRoutes(app: FastifyInstance, context: HttpContext) {
   const { accounts } = context;
   const cookieOptions = { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: accounts.secureCookies };
@@ -74,7 +84,7 @@ export async function authRoutes(app: FastifyInstance, context: HttpContext) {
     const { provider } = parse(Provider, request.params);
     const { code, state } = parse(Callback, request.query);
     const client = accounts.oauth.get(provider);
-    const saved = JSON.parse(request.cookies[OAUTH_COOKIE] ?? '{}') as { provider?: string; state?: string; verifier?: string };
+    const saved = readOAuthCookie(request.cookies[OAUTH_COOKIE]);
     reply.clearCookie(OAUTH_COOKIE, cookieOptions);
     // The state must come back unchanged in the same browser: otherwise this is a forged callback.
     if (!client || saved.provider !== provider || !saved.state || saved.state !== state) {

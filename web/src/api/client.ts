@@ -1,7 +1,8 @@
 // The studio's one way to the server: same-origin fetches to the native API, errors turned
-// into ApiError with the server's code and readable message.
+// into ApiError with the server's code and readable message. A 401 outside the sign-in
+// routes means the session ended; whoever listens (the session hook) shows the sign-in.
 
-import type { ImageView, JobRequest, JobView, ModelInfo, PrivacyPolicy } from './types';
+import type { ApiKeyView, AuthMethods, ImageView, JobRequest, JobView, Me, ModelList, PrivacyPolicy } from './types';
 
 export class ApiError extends Error {
   override readonly name = 'ApiError';
@@ -37,6 +38,17 @@ async function errorFrom(response: Response): Promise<ApiError> {
   return new ApiError(code, message, response.status);
 }
 
+const signedOutListeners = new Set<() => void>();
+
+/** Calls `listener` whenever the server says the caller is not signed in; returns the unsubscribe. */
+export function onSignedOut(listener: () => void): () => void {
+  signedOutListeners.add(listener);
+  return () => signedOutListeners.delete(listener);
+}
+
+// A wrong password on the sign-in routes is a 401 too, but it is the form's to show.
+const SIGN_IN_ROUTES = /^\/api\/v1\/(auth\/|me$)/;
+
 async function send(path: string, init: RequestInit = {}): Promise<Response> {
   let response: Response;
   try {
@@ -44,7 +56,11 @@ async function send(path: string, init: RequestInit = {}): Promise<Response> {
   } catch {
     throw new ApiError('network', 'Cannot reach the Darkroom server. Is it still running?', 0);
   }
-  if (!response.ok) throw await errorFrom(response);
+  if (!response.ok) {
+    const error = await errorFrom(response);
+    if (response.status === 401 && !SIGN_IN_ROUTES.test(path)) for (const listener of signedOutListeners) listener();
+    throw error;
+  }
   return response;
 }
 
@@ -79,7 +95,10 @@ export const api = {
     await send(`/api/v1/images/${encodeURIComponent(id)}`, { method: 'DELETE' });
   },
 
-  models: async () => (await json<{ models: ModelInfo[] }>('/api/v1/models')).models,
+  models: async () => {
+    const list = await json<ModelList>('/api/v1/models');
+    return { models: list.models, tools: list.tools ?? [] };
+  },
 
   privacy: () => json<PrivacyPolicy>('/privacy'),
   exportMyData: async () => {
@@ -90,6 +109,19 @@ export const api = {
   },
   deleteMe: async () => {
     await send('/api/v1/me', { method: 'DELETE' });
+  },
+
+  authMethods: () => json<AuthMethods>('/api/v1/auth/methods'),
+  me: () => json<Me>('/api/v1/me'),
+  login: (email: string, password: string) => postJson<unknown>('/api/v1/auth/login', { email, password }),
+  register: (email: string, password: string) => postJson<unknown>('/api/v1/auth/register', { email, password }),
+  logout: async () => {
+    await send('/api/v1/auth/logout', { method: 'POST' });
+  },
+  apiKeys: async () => (await json<{ keys: ApiKeyView[] }>('/api/v1/me/keys')).keys,
+  createApiKey: () => postJson<{ id: string; key: string }>('/api/v1/me/keys', {}),
+  revokeApiKey: async (id: string) => {
+    await send(`/api/v1/me/keys/${encodeURIComponent(id)}`, { method: 'DELETE' });
   },
 };
 

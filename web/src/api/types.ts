@@ -2,8 +2,10 @@
 // defines them in src/jobs/job-service.ts, src/gallery/image-service.ts and src/domain/job.ts.
 
 export type Operation = 'txt2img' | 'img2img' | 'inpaint' | ToolOperation;
-/** One-click image tools (no prompt, no steps); a server lists them in a model's operations once it has them. */
+/** One-click image tools (no prompt, no steps, no model); GET /api/v1/models lists those the server has. */
 export type ToolOperation = 'upscale' | 'remove-background';
+export const UPSCALE_FACTORS = [2, 3, 4, 8] as const;
+export type UpscaleFactor = (typeof UPSCALE_FACTORS)[number];
 export type JobStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
 
 export const SCHEDULERS = [
@@ -82,13 +84,22 @@ export interface GenerationRequest {
   strength?: number;
 }
 
-export interface ToolRequest {
-  operation: ToolOperation;
+export interface UpscaleRequest {
+  operation: 'upscale';
   image: string;
-  /** Upscale factor. */
-  scale?: number;
+  scale: UpscaleFactor;
+  /** ESRGAN weights: slim is the fastest. */
+  upscaler: 'slim' | 'medium' | 'thick';
 }
 
+export interface RemoveBackgroundRequest {
+  operation: 'remove-background';
+  image: string;
+  /** "image": the picture on a transparent background; "mask": the matte alone. */
+  output: 'image' | 'mask';
+}
+
+export type ToolRequest = UpscaleRequest | RemoveBackgroundRequest;
 export type JobRequest = GenerationRequest | ToolRequest;
 
 export interface ModelInfo {
@@ -100,6 +111,41 @@ export interface ModelInfo {
   /** Optional hints a later server may add; the studio falls back to known defaults. */
   native_size?: number;
   size_multiple?: number;
+}
+
+export interface ModelList {
+  /** Operations that need no model; absent on servers from before the image tools. */
+  tools?: string[];
+  models: ModelInfo[];
+}
+
+/** GET /api/v1/auth/methods: how one signs in here. */
+export interface AuthMethods {
+  accounts: boolean;
+  signup: boolean;
+  oauth: OAuthProvider[];
+}
+export type OAuthProvider = 'github' | 'google';
+
+export interface Account {
+  id: string;
+  email: string;
+  role: 'admin' | 'user';
+}
+
+/** GET /api/v1/me with accounts on. */
+export interface Me {
+  accounts: true;
+  user: Account;
+  credits: number;
+}
+
+export interface ApiKeyView {
+  id: string;
+  /** The key's last characters ("…a1b2"); the secret itself is never listed. */
+  hint: string;
+  created_at: string;
+  revoked_at: string | null;
 }
 
 export interface PrivacyPolicy {

@@ -29,7 +29,7 @@ export function GalleryCard({ image, job, isMask, now, onChange, onDeleted, onRe
   const plain = image.kind === 'upload' || tool || Boolean(job?.prompt);
   return (
     <li className="result-card gallery-card" data-image-id={image.id}>
-      <ResultImage image={image} alt={job?.prompt ? `Image: ${job.prompt}` : `${title} ${image.id}`} />
+      <ResultImage image={image} alt={job?.prompt ? `Image: ${job.prompt}` : `${title} ${image.id}`} transparent={job?.operation === 'remove-background'} />
       <div className="result-body">
         <div className="result-meta">
           <p className={plain ? 'result-prompt' : 'result-prompt muted'} title={job?.prompt ?? undefined}>

@@ -1,31 +1,35 @@
-// One-click tools for the source image: upscale and remove the background. A tool runs when
-// the server lists it among a model's operations; until then it is shown, reachable from
-// the keyboard, and plainly marked as coming rather than broken.
+// One-click tools for the source image: upscale (2×, 3×, 4× or 8×) and remove the
+// background. A tool runs when the server lists it among its tools; until then it is shown,
+// reachable from the keyboard, and plainly marked as coming rather than broken.
 
 import { useId } from 'react';
-import type { ModelInfo, ToolOperation } from '../api/types';
+import { UPSCALE_FACTORS, type ToolOperation, type UpscaleFactor } from '../api/types';
+import { useStoredState } from '../hooks/use-stored-state';
+import { ErrorNotice } from './ErrorNotice';
 import { Icon, type IconName } from './Icon';
 
-const TOOLS: { operation: ToolOperation; name: string; icon: IconName; what: string }[] = [
-  { operation: 'upscale', name: 'Upscale', icon: 'upscale', what: 'enlarges the image 4× with a super-resolution model' },
-  { operation: 'remove-background', name: 'Remove background', icon: 'cutout', what: 'makes the background transparent' },
+const TOOLS: { operation: ToolOperation; name: string; icon: IconName; what: (scale: number) => string }[] = [
+  { operation: 'upscale', name: 'Upscale', icon: 'upscale', what: (scale) => `enlarges the image ${scale}× with a super-resolution model` },
+  { operation: 'remove-background', name: 'Remove background', icon: 'cutout', what: () => 'makes the background transparent' },
 ];
 
+const sanitizeScale = (v: unknown): UpscaleFactor => (UPSCALE_FACTORS.includes(v as UpscaleFactor) ? (v as UpscaleFactor) : 4);
+
 interface Props {
-  models: ModelInfo[];
-  /** Absent or false while there is no source image or a job is running. */
+  /** The operations the server lists as tools. */
+  tools: readonly string[];
+  /** False while there is no source image or a job is running. */
   ready: boolean;
-  onRun: (operation: ToolOperation) => void;
+  onRun: (operation: ToolOperation, scale: UpscaleFactor) => void;
+  /** Why the last tool could not start (no credits, too many requests...). */
+  error: string | null;
+  onDismissError: () => void;
 }
 
-export function availableTools(models: ModelInfo[]): Set<ToolOperation> {
-  return new Set(TOOLS.map((t) => t.operation).filter((op) => models.some((m) => m.operations.includes(op))));
-}
-
-export function ImageTools({ models, ready, onRun }: Props) {
+export function ImageTools({ tools, ready, onRun, error, onDismissError }: Props) {
   const id = useId();
-  const available = availableTools(models);
-  const missing = TOOLS.filter((t) => !available.has(t.operation));
+  const [scale, setScale] = useStoredState<UpscaleFactor>('upscale.scale', 4, sanitizeScale);
+  const missing = TOOLS.filter((t) => !tools.includes(t.operation));
   return (
     <section className="tools" aria-labelledby={`${id}-title`}>
       <h3 className="section-title" id={`${id}-title`}>
@@ -33,23 +37,36 @@ export function ImageTools({ models, ready, onRun }: Props) {
       </h3>
       <div className="button-row">
         {TOOLS.map((tool, i) => {
-          const has = available.has(tool.operation);
-          return (
+          const has = tools.includes(tool.operation);
+          const button = (
             <button
               key={tool.operation}
               type="button"
               className="button button-small"
               aria-disabled={has && ready ? undefined : 'true'}
               aria-describedby={has ? `${id}-${i}` : `${id}-note ${id}-${i}`}
-              title={has ? (ready ? `${tool.name}: ${tool.what}` : 'Choose an image first') : `Coming soon: ${tool.what}`}
-              onClick={() => has && ready && onRun(tool.operation)}
+              title={has ? (ready ? `${tool.name}: ${tool.what(scale)}` : 'Choose an image first') : `Coming soon: ${tool.what(scale)}`}
+              onClick={() => has && ready && onRun(tool.operation, scale)}
             >
               <Icon name={tool.icon} size={16} />
               {tool.name}
               <span className="visually-hidden" id={`${id}-${i}`}>
-                ({tool.what})
+                ({tool.what(scale)})
               </span>
             </button>
+          );
+          if (tool.operation !== 'upscale' || !has) return button;
+          return (
+            <span className="split-button" key={tool.operation}>
+              {button}
+              <select className="input split-select" aria-label="Upscale factor" value={scale} onChange={(event) => setScale(sanitizeScale(Number(event.target.value)))}>
+                {UPSCALE_FACTORS.map((factor) => (
+                  <option key={factor} value={factor}>
+                    {factor}×
+                  </option>
+                ))}
+              </select>
+            </span>
           );
         })}
       </div>
@@ -58,6 +75,7 @@ export function ImageTools({ models, ready, onRun }: Props) {
           Coming soon: {missing.length === TOOLS.length ? 'these tools are' : `${missing.map((t) => t.name.toLowerCase()).join(' and ')} is`} not installed on this server yet.
         </p>
       ) : null}
+      <ErrorNotice message={error} onDismiss={onDismissError} />
     </section>
   );
 }

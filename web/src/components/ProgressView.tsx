@@ -21,6 +21,9 @@ function headline(state: RunState): string {
     case 'queued':
       return state.position > 1 ? `Waiting in the queue (${state.position - 1} ahead)` : 'Starting…';
     case 'running':
+      // A tool is one step: "step 0 of 1" would say nothing.
+      if (state.job?.operation === 'upscale') return `Upscaling ${state.job.scale ?? ''}×…`.replace(' ×', '');
+      if (state.job?.operation === 'remove-background') return 'Removing the background…';
       return state.step > 0 ? `Step ${state.step} of ${state.total}` : 'Loading the model…';
     case 'cancelling':
       return 'Cancelling…';

@@ -20,10 +20,11 @@ interface Handlers {
 
 type Props = Handlers & { jobs: JobView[]; empty?: ReactNode };
 
-export function ResultImage({ image, alt }: { image: Pick<ImageView, 'url' | 'width' | 'height'>; alt: string }) {
+/** `transparent`: the image has see-through parts (a removed background), drawn on a checkerboard. */
+export function ResultImage({ image, alt, transparent = false }: { image: Pick<ImageView, 'url' | 'width' | 'height'>; alt: string; transparent?: boolean }) {
   const small = Math.max(image.width, image.height) < 256;
   return (
-    <a className="result-image" href={image.url} target="_blank" rel="noopener" title="Open full size">
+    <a className={transparent ? 'result-image checkerboard' : 'result-image'} href={image.url} target="_blank" rel="noopener" title="Open full size">
       <img src={image.url} alt={alt} width={image.width} height={image.height} className={small ? 'pixelated' : undefined} decoding="async" />
     </a>
   );
@@ -44,7 +45,7 @@ function Tile({ job, image, now, featured, handlers }: { job: JobView; image: Im
   const label = isToolJob(job) ? describeJob(job) : `${job.prompt || 'untitled'}, seed ${image.seed ?? '?'}`;
   return (
     <li className={featured ? 'result-card featured' : 'result-card'} data-image-id={image.id}>
-      <ResultImage image={image} alt={job.prompt ? `Result: ${job.prompt}` : 'Result'} />
+      <ResultImage image={image} alt={job.prompt ? `Result: ${job.prompt}` : isToolJob(job) ? `Result: ${describeJob(job)}` : 'Result'} transparent={job.operation === 'remove-background'} />
       <div className="result-body">
         <div className="result-meta">
           <p className="result-prompt" title={job.prompt ?? undefined}>

@@ -1,11 +1,13 @@
 // One job at a time for a page: queue it, follow its progress, cancel it, and hand the
 // finished job (with its images) to the page. A job still running from before a reload can
-// be picked up again with `follow`.
+// be picked up again with `follow`. Queuing and ending a job change the credits held or
+// spent, so each tells the header's balance to follow.
 
 import { useCallback, useState } from 'react';
 import { api, messageOf } from '../api/client';
 import type { JobEvent, JobRequest, JobView } from '../api/types';
 import { useJobEvents } from './use-job-events';
+import { useCreditsRefresh } from './use-session';
 import { useLatest } from './use-stored-state';
 
 export type RunPhase = 'idle' | 'submitting' | 'queued' | 'running' | 'cancelling' | 'done' | 'failed' | 'cancelled';
@@ -31,6 +33,7 @@ export function isActive(phase: RunPhase): boolean {
 export function useJobRunner(onFinished: (job: JobView) => void) {
   const [state, setState] = useState<RunState>(IDLE);
   const finished = useLatest(onFinished);
+  const refreshCredits = useCreditsRefresh();
   const jobId = state.job && isActive(state.phase) ? state.job.id : null;
 
   const onEvent = useLatest((event: JobEvent) => {
@@ -48,10 +51,13 @@ export function useJobRunner(onFinished: (job: JobView) => void) {
           preview: event.preview ?? s.preview,
         }));
       case 'failed':
+        refreshCredits();
         return setState((s) => ({ ...s, phase: 'failed', error: event.error.message || 'The job failed.' }));
       case 'cancelled':
+        refreshCredits();
         return setState((s) => ({ ...s, phase: 'cancelled' }));
       case 'done': {
+        refreshCredits();
         const id = state.job?.id;
         if (!id) return;
         // The event names the images; the job has their full views and the parameters.
@@ -72,12 +78,13 @@ export function useJobRunner(onFinished: (job: JobView) => void) {
     try {
       const job = await api.createJob(request);
       setState({ ...IDLE, phase: 'queued', job, total: job.progress.total });
+      refreshCredits();
       return job;
     } catch (error) {
       setState({ ...IDLE, error: messageOf(error) });
       return null;
     }
-  }, []);
+  }, [refreshCredits]);
 
   /** Follows a job queued earlier (after a reload). */
   const follow = useCallback((job: JobView) => {

@@ -46,3 +46,12 @@ export function useParamsState<T extends GenerationParams>(key: string, defaults
   }, [key, value]);
   return [value, setValue] as const;
 }
+
+/** Forgets the prompts typed in this tab (signing out: the next person should not see them). */
+export function forgetPrompts(): void {
+  try {
+    for (const key of Object.keys(session())) if (key.startsWith(PREFIX) && key.endsWith('.prompts')) session().removeItem(key);
+  } catch {
+    // Storage off: nothing was kept.
+  }
+}

@@ -1,7 +1,7 @@
 // The parameters the studio's forms edit, their defaults, and the conversions to a job
 // request and back from a job (to reuse a result's parameters).
 
-import type { GenerationRequest, ImageView, JobView, SchedulerName } from '../api/types';
+import type { GenerationRequest, ImageView, JobView, SchedulerName, ToolOperation, ToolRequest, UpscaleFactor } from '../api/types';
 import { LIMITS, SCHEDULERS } from '../api/types';
 
 export const EXAMPLE_PROMPT = 'a red circle on a blue background';
@@ -109,6 +109,11 @@ export function editRequest(p: EditParams, image: string, mask: string | undefin
     strength: p.strength,
     ...(p.seed !== null ? { seed: p.seed } : {}),
   };
+}
+
+/** A one-click tool on `image`; upscaling uses the fastest weights, so one click stays quick. */
+export function toolRequest(operation: ToolOperation, image: string, scale: UpscaleFactor): ToolRequest {
+  return operation === 'upscale' ? { operation, image, scale, upscaler: 'slim' } : { operation, image, output: 'image' };
 }
 
 /**

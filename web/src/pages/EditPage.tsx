@@ -1,10 +1,10 @@
 // Edit: start from an uploaded or picked image; transform all of it (img2img, with a
-// strength) or repaint a masked area (inpaint, mask painted on a canvas). Upscale and
-// background removal are shown as coming.
+// strength) or repaint a masked area (inpaint, mask painted on a canvas), or run a
+// one-click tool on it (upscale, remove the background) when the server has them.
 
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { api, messageOf } from '../api/client';
-import type { ImageView, JobView } from '../api/types';
+import type { ImageView, JobView, ToolOperation, UpscaleFactor } from '../api/types';
 import { ImageTools } from '../components/ImageTools';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { Icon } from '../components/Icon';
@@ -19,7 +19,7 @@ import { isActive, useJobRunner } from '../hooks/use-job-runner';
 import type { ModelsState } from '../hooks/use-models';
 import { useRecentJobs } from '../hooks/use-recent-jobs';
 import { useLatest } from '../hooks/use-stored-state';
-import { editRequest, paramsFromJob, type EditParams } from '../lib/params';
+import { editRequest, paramsFromJob, toolRequest, type EditParams } from '../lib/params';
 import { isNarrow, isSubmitShortcut, SUBMIT_SHORTCUT } from '../lib/platform';
 
 export type SourceImage = Pick<ImageView, 'id' | 'url' | 'width' | 'height'>;
@@ -48,6 +48,8 @@ export function EditPage({ active, params, setParams, models, source, setSource,
   const [notice, setNotice] = useState<string | null>(null);
   const [preparing, setPreparing] = useState(false);
   const [choosing, setChoosing] = useState(false);
+  // Which control started the last job, so a refusal (no credits, say) shows next to it.
+  const [startedBy, setStartedBy] = useState<'form' | 'tool'>('form');
   const busy = preparing || isActive(runner.state.phase);
   const inpaint = params.mode === 'inpaint';
 
@@ -64,6 +66,7 @@ export function EditPage({ active, params, setParams, models, source, setSource,
   const run = useLatest(async () => {
     if (busy) return;
     setFormError(null);
+    setStartedBy('form');
     if (!source) return setFormError('Choose an image to edit first.');
     if (inpaint && !painter.current?.hasPaint()) return setFormError('Paint over the area to repaint first, or choose “Whole image”.');
     setPreparing(true);
@@ -107,7 +110,16 @@ export function EditPage({ active, params, setParams, models, source, setSource,
     setNotice(null);
   };
 
-  const submitError = formError ?? (runner.state.phase === 'idle' ? runner.state.error : null);
+  const runTool = async (operation: ToolOperation, scale: UpscaleFactor) => {
+    if (!source || busy) return;
+    setFormError(null);
+    setStartedBy('tool');
+    const job = await runner.start(toolRequest(operation, source.id, scale));
+    if (job && isNarrow()) resultsRef.current?.scrollIntoView({ behavior: 'smooth', block: 'start' });
+  };
+
+  const startError = runner.state.phase === 'idle' ? runner.state.error : null;
+  const submitError = formError ?? (startedBy === 'form' ? startError : null);
   const runLabel = inpaint ? 'Repaint masked area' : 'Transform image';
   return (
     <div className="page-grid edit-grid">
@@ -183,13 +195,11 @@ export function EditPage({ active, params, setParams, models, source, setSource,
           <ParametersForm value={params} onChange={update} models={models} showSize={false} />
         </details>
         <ImageTools
-          models={models.models}
+          tools={models.tools}
           ready={Boolean(source) && !busy}
-          onRun={(operation) => {
-            if (!source || busy) return;
-            setFormError(null);
-            void runner.start(operation === 'upscale' ? { operation, image: source.id, scale: 4 } : { operation, image: source.id });
-          }}
+          onRun={(operation, scale) => void runTool(operation, scale)}
+          error={startedBy === 'tool' ? startError : null}
+          onDismissError={runner.dismiss}
         />
       </form>
 

@@ -1,9 +1,11 @@
 // Privacy: the policy in force (from the server's /privacy), what the studio itself keeps,
-// and the caller's rights: export everything, delete everything.
+// and the caller's rights: export everything, delete everything. With accounts on, the
+// account and its API keys come first.
 
 import { useEffect, useState } from 'react';
 import { ApiError, api, messageOf } from '../api/client';
-import type { PrivacyPolicy } from '../api/types';
+import type { Me, PrivacyPolicy } from '../api/types';
+import { AccountPanel } from '../components/AccountPanel';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { Icon } from '../components/Icon';
@@ -29,7 +31,7 @@ function download(blob: Blob, name: string) {
   window.setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-export function PrivacyPage({ onErased }: { onErased: () => void }) {
+export function PrivacyPage({ account, onErased }: { account: Me | null; onErased: () => void }) {
   const [policy, setPolicy] = useState<PrivacyPolicy | null>(null);
   const [policyError, setPolicyError] = useState<string | null>(null);
   const [exporting, setExporting] = useState(false);
@@ -86,7 +88,8 @@ export function PrivacyPage({ onErased }: { onErased: () => void }) {
   };
 
   return (
-    <div className="privacy">
+    <div className={account ? 'privacy has-account' : 'privacy'}>
+      {account ? <AccountPanel me={account} /> : null}
       <div className="privacy-side">
         <section className="panel rights-panel" aria-labelledby="rights-title">
           <h2 className="section-title" id="rights-title">
@@ -108,7 +111,9 @@ export function PrivacyPage({ onErased }: { onErased: () => void }) {
             </div>
             <div className="right danger-zone">
               <h3>Delete everything</h3>
-              <p className="hint">Erases all your images (saved ones too), uploads, prompts and jobs from this server, now. This cannot be undone.</p>
+              <p className="hint">
+                Erases {account ? 'your account, ' : ''}all your images (saved ones too), uploads, prompts and jobs from this server, now. This cannot be undone.
+              </p>
               <button type="button" className="button button-danger" onClick={() => setConfirming(true)}>
                 <Icon name="trash" size={16} /> Delete everything…
               </button>
@@ -127,7 +132,10 @@ export function PrivacyPage({ onErased }: { onErased: () => void }) {
             </li>
             <li>
               <Icon name="check" size={16} />
-              <span>Sets no cookies. Your settings (size, steps, brush size, gallery view) stay in this browser; the prompts you type only until you close the tab.</span>
+              <span>
+                {account ? 'Uses cookies only to sign you in; scripts cannot read them and they go only to this server.' : 'Sets no cookies.'} Your settings (size, steps, brush size, gallery
+                view) stay in this browser; the prompts you type only until you close the tab{account ? ' or sign out' : ''}.
+              </span>
             </li>
           </ul>
           <button
@@ -197,10 +205,10 @@ export function PrivacyPage({ onErased }: { onErased: () => void }) {
         </p>
       </section>
 
-
-
       <ConfirmDialog open={confirming} title="Delete everything?" confirmLabel="Yes, delete everything" busy={erasing} onConfirm={() => void erase()} onCancel={() => setConfirming(false)}>
-        <p>All your images, including saved ones, your uploads, prompts and job history will be erased from this server. There is no undo.</p>
+        <p>
+          {account ? 'Your account, all' : 'All'} your images, including saved ones, your uploads, prompts and job history will be erased from this server. There is no undo.
+        </p>
         <p className="hint">Tip: export your data first if you want a copy.</p>
       </ConfirmDialog>
     </div>
