@@ -10,6 +10,11 @@ import type { UserRow } from './users.js';
 export const SESSION_COOKIE = 'darkroom_session';
 export const SESSION_DAYS = 30;
 
+/** Attributes of Darkroom's cookies: not readable by scripts, not sent with cross-site requests. */
+export function cookieOptions(secure: boolean) {
+  return { path: '/', httpOnly: true, sameSite: 'lax' as const, secure };
+}
+
 export class SessionService {
   constructor(private readonly deps: { db: Kysely<Database>; clock: Clock }) {}
 

@@ -3,7 +3,7 @@
 
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { SESSION_COOKIE } from '../../accounts/sessions.js';
+import { cookieOptions, SESSION_COOKIE } from '../../accounts/sessions.js';
 import { userView } from '../../accounts/users.js';
 import { DarkroomError } from '../../domain/errors.js';
 import { identityOf } from '../auth.js';
@@ -28,11 +28,11 @@ function readOAuthCookie(value: string | undefined): { provider?: string; state?
 
 export async function authRoutes(app: FastifyInstance, context: HttpContext) {
   const { accounts } = context;
-  const cookieOptions = { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: accounts.secureCookies };
+  const cookie = cookieOptions(accounts.secureCookies);
 
   async function startSession(reply: FastifyReply, userId: string) {
     const { token, expiresAt } = await accounts.sessions.create(userId);
-    reply.setCookie(SESSION_COOKIE, token, { ...cookieOptions, expires: new Date(expiresAt) });
+    reply.setCookie(SESSION_COOKIE, token, { ...cookie, expires: new Date(expiresAt) });
   }
 
   function requireAccounts() {
@@ -65,7 +65,7 @@ export async function authRoutes(app: FastifyInstance, context: HttpContext) {
   app.post('/api/v1/auth/logout', { schema: { tags: ['accounts'], summary: 'Sign out' } }, async (request, reply) => {
     const token = request.cookies[SESSION_COOKIE];
     if (token) await accounts.sessions.revoke(token);
-    reply.clearCookie(SESSION_COOKIE, cookieOptions);
+    reply.clearCookie(SESSION_COOKIE, cookie);
     return reply.status(204).send();
   });
 
@@ -75,7 +75,7 @@ export async function authRoutes(app: FastifyInstance, context: HttpContext) {
     const client = accounts.oauth.get(provider);
     if (!client) throw new DarkroomError('not_found', `Sign-in with ${provider} is not set up on this server`);
     const { url, state, verifier } = client.start();
-    reply.setCookie(OAUTH_COOKIE, JSON.stringify({ provider, state, verifier }), { ...cookieOptions, maxAge: 600 });
+    reply.setCookie(OAUTH_COOKIE, JSON.stringify({ provider, state, verifier }), { ...cookie, maxAge: 600 });
     return reply.redirect(url);
   });
 
@@ -85,7 +85,7 @@ export async function authRoutes(app: FastifyInstance, context: HttpContext) {
     const { code, state } = parse(Callback, request.query);
     const client = accounts.oauth.get(provider);
     const saved = readOAuthCookie(request.cookies[OAUTH_COOKIE]);
-    reply.clearCookie(OAUTH_COOKIE, cookieOptions);
+    reply.clearCookie(OAUTH_COOKIE, cookie);
     // The state must come back unchanged in the same browser: otherwise this is a forged callback.
     if (!client || saved.provider !== provider || !saved.state || saved.state !== state) {
       throw new DarkroomError('unauthorized', 'The sign-in could not be verified (it expired, or was started elsewhere); please try again');

@@ -1,7 +1,7 @@
 // The privacy page in force, and the caller's rights: export everything, erase everything.
 
 import type { FastifyInstance } from 'fastify';
-import { SESSION_COOKIE } from '../../accounts/sessions.js';
+import { cookieOptions, SESSION_COOKIE } from '../../accounts/sessions.js';
 import { RETENTION_CLASSES } from '../../privacy/retention.js';
 import { RETENTION_LABELS } from '../../privacy/policy.js';
 import { ownerOf, type HttpContext } from '../context.js';
@@ -32,7 +32,7 @@ export async function privacyRoutes(app: FastifyInstance, context: HttpContext) 
   app.delete('/api/v1/me', { schema: { tags: ['privacy'], summary: "Erase everything of the caller's, now" } }, async (request, reply) => {
     await privacy.erase(ownerOf(request));
     // The account's sessions went with it; the browser's cookie goes too.
-    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    reply.clearCookie(SESSION_COOKIE, cookieOptions(context.accounts.secureCookies));
     return reply.status(204).send();
   });
 }
