@@ -37,7 +37,22 @@ export interface ImageView {
 /** An image as a `done` event names it (fewer fields than ImageView). */
 export type EventImage = Pick<ImageView, 'id' | 'url' | 'width' | 'height' | 'seed'>;
 
-export interface JobView {
+/** The diffusion parameters a job was made with, as sent and as read back. */
+interface GenerationParams {
+  model: string;
+  width?: number;
+  height?: number;
+  steps: number;
+  guidance: number;
+  scheduler: SchedulerName;
+  seed?: number;
+  n: number;
+  image?: string;
+  mask?: string;
+  strength?: number;
+}
+
+export interface JobView extends GenerationParams {
   id: string;
   operation: Operation;
   status: JobStatus;
@@ -53,35 +68,13 @@ export interface JobView {
   /** Null once the prompt's retention window has passed. */
   prompt: string | null;
   negative_prompt: string | null;
-  model: string;
-  width?: number;
-  height?: number;
-  steps: number;
-  guidance: number;
-  scheduler: SchedulerName;
-  seed?: number;
-  n: number;
-  image?: string;
-  mask?: string;
-  strength?: number;
   scale?: number;
 }
 
-export interface GenerationRequest {
+export interface GenerationRequest extends GenerationParams {
   operation: 'txt2img' | 'img2img' | 'inpaint';
   prompt: string;
   negative_prompt: string;
-  model: string;
-  width?: number;
-  height?: number;
-  steps: number;
-  guidance: number;
-  scheduler: SchedulerName;
-  seed?: number;
-  n: number;
-  image?: string;
-  mask?: string;
-  strength?: number;
 }
 
 export interface UpscaleRequest {
