@@ -79,3 +79,37 @@ describe.each([
     expect(meanAbsDiff(image, edited)).toBeLessThan(tolerance + 1);
   });
 });
+
+describe('an inpainting UNet with a guidance embedding (9-channel sample, timestep_cond)', () => {
+  let dir: string;
+  let model: { pipeline: DiffusionPipeline; sessions: SessionPool };
+  beforeAll(async () => {
+    dir = await variantDir('inpaint9');
+    model = await openTiny(dir);
+  });
+  afterAll(async () => {
+    await model.sessions.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('is recognised from its inputs', async () => {
+    const unet = await model.sessions.get(model.pipeline.config.files.unet);
+    expect(unet.input('sample').shape[1]).toBe(9);
+    expect(unet.input('timestep_cond').shape[1]).toBe(256);
+  });
+
+  it('refuses text-to-image, which such a model cannot do', async () => {
+    await expect(model.pipeline.generate({ ...request, count: 1 })).rejects.toMatchObject({ code: 'unsupported_operation' });
+  });
+
+  it('inpaints with the mask and masked image as extra channels, keeping the rest', async () => {
+    const data = new Float32Array(64 * 64);
+    for (let y = 16; y < 48; y++) for (let x = 16; x < 48; x++) data[y * 64 + x] = 1;
+    const result = await model.pipeline.generate({ ...request, count: 1, image: expected[0]!, mask: { width: 64, height: 64, data }, strength: 1, scheduler: 'lcm', steps: 4 });
+    const image = result.images[0]!.image;
+    for (let p = 0; p < 64 * 64; p++) {
+      if (data[p] === 1) continue;
+      expect(image.data[p * 3]).toBe(expected[0]!.data[p * 3]);
+    }
+  });
+});

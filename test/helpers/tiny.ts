@@ -18,7 +18,7 @@ export async function openTiny(dir = TINY_DIR) {
 }
 
 /** A temporary copy of darkroom-tiny with a variant's files laid over it. */
-export async function variantDir(variant: 'fp16' | 'legacy'): Promise<string> {
+export async function variantDir(variant: 'fp16' | 'legacy' | 'inpaint9'): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), `darkroom-${variant}-`));
   await cp(TINY_DIR, dir, { recursive: true });
   await cp(join(FIXTURES, 'tiny-variants', variant), dir, { recursive: true });

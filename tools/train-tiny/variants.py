@@ -11,6 +11,10 @@ main model and lay the variant over it):
   legacy/  as diffusers' conversion script and Optimum < 1.24 wrote them: int32 input_ids,
            int64 [batch] timestep, a vae_encoder that outputs `latent_sample`, and weights in
            external data files (unet/model.onnx_data, text_encoder/weights.pb).
+  inpaint9/ the fp16 UNet given the inputs of an inpainting LCM UNet: `sample` with 9
+           channels (latents, mask, masked-image latents; the graph reads the first 4) and a
+           `timestep_cond` guidance embedding (declared, unused). It checks the pipeline's
+           plumbing for those models; it is not a trained inpainting model.
 """
 
 import argparse
@@ -108,6 +112,29 @@ def legacy(model_dir, out):
     onnx.save(encoder, f"{out}/vae_encoder/model.onnx")
 
 
+def inpaint9(fp16_dir, out):
+    unet = onnx.load(f"{fp16_dir}/unet/model.onnx")
+    graph = unet.graph
+    sample = next(v for v in graph.input if v.name == "sample")
+    elem = sample.type.tensor_type.elem_type
+    inner = "sample_latents"
+    for node in graph.node:
+        node.input[:] = [inner if i == "sample" else i for i in node.input]
+    graph.initializer.extend(
+        [
+            numpy_helper.from_array(np.array([0], dtype=np.int64), "latents_start"),
+            numpy_helper.from_array(np.array([4], dtype=np.int64), "latents_end"),
+            numpy_helper.from_array(np.array([1], dtype=np.int64), "latents_axis"),
+        ]
+    )
+    graph.node.insert(0, helper.make_node("Slice", ["sample", "latents_start", "latents_end", "latents_axis"], [inner], name="take_latents"))
+    sample.CopyFrom(helper.make_tensor_value_info("sample", elem, ["batch_size", 9, "height", "width"]))
+    graph.input.append(helper.make_tensor_value_info("timestep_cond", elem, ["batch_size", 256]))
+    onnx.checker.check_model(unet)
+    os.makedirs(f"{out}/unet", exist_ok=True)
+    onnx.save(unet, f"{out}/unet/model.onnx")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default=os.path.join(ROOT, "models", "darkroom-tiny"))
@@ -115,7 +142,8 @@ def main():
     args = parser.parse_args()
     fp16(args.model, f"{args.out}/fp16")
     legacy(args.model, f"{args.out}/legacy")
-    print(f"wrote {args.out}/fp16 and {args.out}/legacy")
+    inpaint9(f"{args.out}/fp16", f"{args.out}/inpaint9")
+    print(f"wrote {args.out}/fp16, {args.out}/legacy and {args.out}/inpaint9")
 
 
 if __name__ == "__main__":
