@@ -132,6 +132,15 @@ export class DiffusionPipeline {
 
     const total = scheduler.timesteps.length - start;
     const copies = guided ? 2 : 1;
+    // Constant over the steps: the text conditioning (unconditional first, as diffusers
+    // orders it) and, for LCM UNets, the guidance embedding.
+    const hiddenStates = {
+      kind: 'float' as const,
+      data: guided ? concat([repeat(context.uncond, batch), repeat(context.cond, batch)]) : repeat(context.cond, batch),
+      dims: [copies * batch, context.length, context.width],
+    };
+    const condDim = lcm ? unet.input('timestep_cond').shape[1] : undefined;
+    const guidanceCond = lcm ? repeat(guidanceEmbedding(request.guidance, typeof condDim === 'number' ? condDim : (config.timeCondProjDim ?? 256)), batch) : undefined;
     for (let i = start; i < scheduler.timesteps.length; i++) {
       throwIfCancelled(signal);
       const t = scheduler.timesteps[i]!;
@@ -140,17 +149,9 @@ export class DiffusionPipeline {
       const feeds: Parameters<OnnxModel['run']>[0] = {
         sample: { kind: 'float', data: repeat(modelInput, copies), dims: [copies * batch, unetChannels, h, w] },
         timestep: { kind: 'float', data: new Float32Array(copies * batch).fill(t), dims: [copies * batch] },
-        encoder_hidden_states: {
-          kind: 'float',
-          data: guided ? concat([repeat(context.uncond, batch), repeat(context.cond, batch)]) : repeat(context.cond, batch),
-          dims: [copies * batch, context.length, context.width],
-        },
+        encoder_hidden_states: hiddenStates,
       };
-      if (lcm) {
-        const dim = unet.input('timestep_cond').shape[1];
-        const embedding = guidanceEmbedding(request.guidance, typeof dim === 'number' ? dim : (config.timeCondProjDim ?? 256));
-        feeds.timestep_cond = { kind: 'float', data: repeat(embedding, batch), dims: [batch, embedding.length] };
-      }
+      if (guidanceCond) feeds.timestep_cond = { kind: 'float', data: guidanceCond, dims: [batch, guidanceCond.length / batch] };
       const out = (await (await this.model(config.files.unet)).run(feeds))[unet.outputNames[0]!]!.data;
       const size = batch * latentSize;
       let prediction = out.subarray(0, size);
