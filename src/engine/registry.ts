@@ -48,5 +48,5 @@ export function localEngines(config: EngineConfig, sessions = new SessionPool())
   const catalog = new ModelCatalog(config);
   const diffusion = new DiffusionEngine(catalog, sessions);
   const tools = new ToolsEngine(config.maxPixels);
-  return { catalog, sessions, diffusion, registry: new EngineRegistry(catalog, [diffusion, tools]) };
+  return { catalog, sessions, registry: new EngineRegistry(catalog, [diffusion, tools]) };
 }
