@@ -145,6 +145,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
       images,
       catalog: engines.catalog,
       tools: engines.registry.tools(),
+      describeModel: (model) => engines.registry.describe(model),
       limits: { maxBodyBytes: Math.max(config.maxUploadBytes * 2, 1024 * 1024), maxUploadBytes: config.maxUploadBytes, maxPixels: config.maxPixels },
       privacy: {
         policy: () => describePolicy(config.retention, config.purgeIntervalMs),

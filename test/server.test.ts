@@ -140,7 +140,7 @@ describe('gallery', () => {
 
   it('lists the models', async () => {
     const { body } = await api('/api/v1/models');
-    expect(body.models).toContainEqual(expect.objectContaining({ name: 'darkroom-tiny', operations: ['txt2img', 'img2img', 'inpaint', 'style', 'blend', 'outpaint'] }));
+    expect(body.models).toContainEqual(expect.objectContaining({ name: 'darkroom-tiny', operations: ['txt2img', 'img2img', 'inpaint', 'style', 'blend', 'outpaint'], native_size: 64, size_multiple: 4 }));
   });
 });
 

@@ -1,7 +1,7 @@
 // The web studio in a real browser (Debian's Chromium through playwright-core) against an
-// in-process server: generate with live progress, cancel, reuse parameters, inpaint with a
-// painted mask, the one-click tools, delete from the gallery, an API error shown in words,
-// the privacy page, phone width; every request the pages make stays on the server's
+// in-process server: generate with live progress, cancel, reuse parameters, a style preset,
+// inpaint with a painted mask, the one-click tools, style transfer, outpainting, blending,
+// delete from the gallery, an API error shown in words, the privacy page, phone width; every request the pages make stays on the server's
 // origin, no cookie is set, and nothing is logged as an error. Then a server with accounts
 // on: sign-in screen, sign-up, credits, API keys, an ended session, sign-out, erasure; the
 // only cookie is the httpOnly session. Screenshots go to test-output/screenshots.
@@ -104,6 +104,32 @@ describe.skipIf(skip)('the web studio in Chromium', () => {
     await expect(create.getByLabel('Steps, exact value').inputValue()).resolves.toBe('40');
     await expect(create.getByLabel('Seed', { exact: true }).inputValue()).resolves.toBe('1234');
     await create.getByText('Parameters of seed 1234 loaded.').waitFor();
+  });
+
+  it('generates with a style preset, shows what it makes of the prompt, and reuse brings the style back', async () => {
+    const page = await open('create');
+    const create = view(page, 'create');
+    await create.getByLabel('Prompt', { exact: true }).fill(PROMPT);
+    await create.getByLabel('Steps, exact value').fill('8');
+    const style = create.getByRole('combobox', { name: 'Style' });
+    await expect(style.inputValue()).resolves.toBe('');
+    await style.selectOption('watercolor');
+    await create.locator('.style-preview').getByText(`watercolor painting of ${PROMPT}, vibrant`, { exact: false }).waitFor();
+    const posted = page.waitForRequest((request) => request.method() === 'POST' && new URL(request.url()).pathname === '/api/v1/jobs');
+    await create.getByRole('button', { name: 'Generate', exact: true }).click();
+    expect((await posted).postDataJSON()).toMatchObject({ operation: 'txt2img', prompt: PROMPT, style: 'watercolor', steps: 8 });
+    const card = create.locator('.result-card').first();
+    await card.getByText(/^watercolor style · 8 steps/).waitFor();
+    await expect.poll(() => card.locator('img').evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBe(64);
+    await screenshot(page, 'create-style');
+
+    // The choice is kept in this browser, and a result's Reuse restores it.
+    await expect(page.evaluate('JSON.parse(localStorage.getItem("darkroom.create")).style')).resolves.toBe('watercolor');
+    await style.selectOption('');
+    await create.getByText('None: the prompt is used as typed.').waitFor();
+    await card.getByRole('button', { name: 'Reuse these parameters' }).click();
+    await expect(style.inputValue()).resolves.toBe('watercolor');
+    await style.selectOption('');
   });
 
   it('cancels a running job', async () => {
@@ -283,6 +309,139 @@ describe.skipIf(skip)('the web studio in Chromium', () => {
     await screenshot(page, 'edit-tools-refused');
     await page.unrouteAll();
     await page.close();
+  });
+
+  /** An upload made on the Edit page's picker (inside `within`), with its id. */
+  async function uploadOn(page: Page, within: ReturnType<Page['locator']>, name: string, color: string): Promise<string> {
+    const buffer = await sharp({ create: { width: 64, height: 64, channels: 3, background: color } }).png().toBuffer();
+    const uploaded = page.waitForResponse((response) => new URL(response.url()).pathname === '/api/v1/uploads');
+    await within.locator('input[type=file]').first().setInputFiles({ name, mimeType: 'image/png', buffer });
+    return ((await (await uploaded).json()) as { id: string }).id;
+  }
+
+  /** The JSON body of the next job the page posts. */
+  const nextJob = (page: Page) =>
+    page.waitForRequest((request) => request.method() === 'POST' && new URL(request.url()).pathname === '/api/v1/jobs').then((request) => request.postDataJSON() as Record<string, unknown>);
+
+  const naturalSize = (image: ReturnType<Page['locator']>) =>
+    image.evaluate((img) => `${(img as unknown as { naturalWidth: number }).naturalWidth}x${(img as unknown as { naturalHeight: number }).naturalHeight}`);
+
+  it('redraws an uploaded image in a style preset (style transfer), and reuses its settings', async () => {
+    const page = await open('edit');
+    const edit = view(page, 'edit');
+    const id = await uploadOn(page, edit, 'photo.png', '#30a050');
+    await edit.locator('.painter-stage img').waitFor();
+    // The modes are one radio group: Tab reaches the chosen one, arrows move.
+    const whole = edit.getByRole('radio', { name: 'Whole image' });
+    await whole.click();
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    const styleMode = edit.getByRole('radio', { name: 'Style' });
+    await expect(styleMode.getAttribute('aria-checked')).resolves.toBe('true');
+    await expect(page.evaluate('document.activeElement?.textContent')).resolves.toBe('Style');
+
+    const style = edit.getByRole('combobox', { name: 'Style' });
+    await style.selectOption('anime');
+    await edit.locator('.style-preview').getByText('anime artwork of the image', { exact: false }).waitFor();
+    await edit.getByLabel('Strength, exact value').fill('0.45');
+    await edit.getByLabel('Prompt', { exact: true }).fill('');
+    const sent = nextJob(page);
+    await edit.getByRole('button', { name: 'Apply style' }).click();
+    expect(await sent).toMatchObject({ operation: 'style', image: id, style: 'anime', strength: 0.45, prompt: '' });
+    const card = edit.locator('.result-card').first();
+    await card.getByText('Anime style', { exact: true }).waitFor();
+    await expect.poll(() => naturalSize(card.locator('img'))).toBe('64x64');
+    await screenshot(page, 'edit-style');
+
+    await edit.getByLabel('Strength, exact value').fill('0.9');
+    await style.selectOption('pixel-art');
+    await card.getByRole('button', { name: 'Reuse these parameters' }).click();
+    await edit.getByText(/^Settings of seed \d+ loaded\.$/).waitFor();
+    await expect(style.inputValue()).resolves.toBe('anime');
+    await expect(edit.getByLabel('Strength, exact value').inputValue()).resolves.toBe('0.45');
+  });
+
+  it('extends a 64×64 upload by 16 px left and right (outpaint), showing the new frame, to a 96×64 image', async () => {
+    const page = await open('edit');
+    const edit = view(page, 'edit');
+    const id = await uploadOn(page, edit, 'narrow.png', '#c04070');
+    await edit.getByRole('radio', { name: 'Extend' }).click();
+    // A preset is applied at once, so the mode is ready to run.
+    const readout = edit.locator('.margin-size strong');
+    await expect(readout.textContent()).resolves.toBe('80×80');
+    await edit.getByRole('button', { name: /^Wider, 16:9/ }).click();
+    await expect(readout.textContent()).resolves.toBe('112×64');
+    for (const [side, value] of [['Left', '16'], ['Right', '16'], ['Top', '0'], ['Bottom', '0']] as const) await edit.getByLabel(side, { exact: true }).fill(value);
+    await expect(readout.textContent()).resolves.toBe('96×64');
+    // The source sits in the middle two thirds of the frame.
+    const stage = (await edit.locator('.extend-stage').boundingBox())!;
+    const inner = (await edit.locator('.extend-source').boundingBox())!;
+    expect(stage.width / stage.height).toBeCloseTo(96 / 64, 1);
+    expect((inner.x - stage.x) / stage.width).toBeCloseTo(16 / 96, 1);
+    expect(inner.width / stage.width).toBeCloseTo(64 / 96, 1);
+
+    await edit.getByLabel('Prompt', { exact: true }).fill('a blue background');
+    const sent = nextJob(page);
+    await edit.getByRole('button', { name: 'Extend image' }).click();
+    expect(await sent).toMatchObject({ operation: 'outpaint', image: id, left: 16, right: 16, top: 0, bottom: 0, prompt: 'a blue background' });
+    const card = edit.locator('.result-card').first();
+    await card.getByText('+16 left, +16 right', { exact: false }).waitFor();
+    await expect.poll(() => naturalSize(card.locator('img'))).toBe('96x64');
+    await screenshot(page, 'edit-extend');
+
+    await edit.getByLabel('Left', { exact: true }).fill('40');
+    await card.getByRole('button', { name: 'Reuse these parameters' }).click();
+    await expect(edit.getByLabel('Left', { exact: true }).inputValue()).resolves.toBe('16');
+  });
+
+  it('blends a red and a blue upload with weights, and reuses the weights', async () => {
+    const page = await open('edit');
+    const edit = view(page, 'edit');
+    await edit.getByRole('radio', { name: 'Blend' }).click();
+    await edit.getByText('Choose the first image').waitFor();
+    const red = await uploadOn(page, edit.locator('.blend'), 'red.png', '#ff0000');
+    await edit.getByText('Add image 2').waitFor();
+    await expect(edit.getByRole('button', { name: /^Blend/ }).isDisabled()).resolves.toBe(true);
+    const blue = await uploadOn(page, edit.locator('.blend'), 'blue.png', '#0000ff');
+    await edit.getByRole('button', { name: 'Add another image' }).waitFor();
+    await edit.getByLabel('Weight of image 2, exact value').fill('0.5');
+    await edit.getByText('67% of the mix').waitFor();
+    await edit.getByLabel('Strength, exact value').fill('0.65');
+    const sent = nextJob(page);
+    await edit.getByRole('button', { name: 'Blend 2 images' }).click();
+    expect(await sent).toMatchObject({ operation: 'blend', images: [red, blue], weights: [1, 0.5], strength: 0.65, prompt: '' });
+    const card = edit.locator('.result-card').first();
+    await card.getByText('Blend of 2 images', { exact: true }).waitFor();
+    await expect.poll(() => naturalSize(card.locator('img'))).toBe('64x64');
+    // More red than blue went in.
+    const { body } = await api('/api/v1/jobs');
+    const { channels } = await sharp(Buffer.from(await (await fetch(server.url + body.jobs[0].images[0].url)).arrayBuffer())).stats();
+    expect(channels[0]!.mean).toBeGreaterThan(channels[2]!.mean);
+    await screenshot(page, 'blend');
+
+    await edit.getByLabel('Weight of image 2, exact value').fill('0.9');
+    await card.getByRole('button', { name: 'Reuse these parameters' }).click();
+    // The job names its inputs, so Reuse brings back the same two images with their weights.
+    await expect.poll(() => edit.getByLabel('Weight of image 2, exact value').inputValue()).toBe('0.5');
+    await edit.getByText(/Settings of seed \d+ loaded/).waitFor();
+    // Back to the mode the tests after this one expect.
+    await edit.getByRole('radio', { name: 'Whole image' }).click();
+  });
+
+  it('fits the new edit modes on a phone (390 and 360 px wide)', async () => {
+    for (const [width, height] of [[390, 844], [360, 740]] as const) {
+      const phone = await newContext({ viewport: { width, height }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+      const page = await open('edit', phone);
+      const edit = view(page, 'edit');
+      await uploadOn(page, edit, 'phone.png', '#2060d0');
+      for (const [mode, name] of [['Style', 'edit-style-phone'], ['Extend', 'edit-extend-phone'], ['Blend', 'blend-phone']] as const) {
+        await edit.getByRole('radio', { name: mode }).click();
+        if (mode === 'Blend') await edit.locator('.blend-item').first().waitFor();
+        expect(await scrollWidth(page)).toBeLessThanOrEqual(width);
+        if (width === 390) await screenshot(page, name);
+      }
+      await page.close();
+    }
   });
 
   it('deletes an image from the gallery', async () => {

@@ -41,4 +41,6 @@ export interface Engine {
   /** Refuses, before the job is queued, what this model cannot do (a size off its grid, say). */
   check(spec: JobSpec, model: ModelEntry | undefined): Promise<void>;
   run(job: EngineJob, context: RunContext): Promise<EngineResult>;
+  /** What a client should know to make requests for this model (sizes), if anything. */
+  describe?(model: ModelEntry): Promise<Record<string, unknown>>;
 }

@@ -6,7 +6,7 @@ import { ModelCatalog } from '../models/catalog.js';
 import { DiffusionEngine } from './diffusion/diffusion-engine.js';
 import { SessionPool } from './diffusion/onnx-session.js';
 import { ToolsEngine } from './tools/tools-engine.js';
-import { OPERATIONS, type JobSpec, type Operation } from '../domain/job.js';
+import { DIFFUSION_OPERATIONS, OPERATIONS, type JobSpec, type Operation } from '../domain/job.js';
 import type { ModelEntry } from '../models/catalog.js';
 import type { Engine, EngineJob, EngineResult, RunContext } from './engine.js';
 
@@ -22,6 +22,12 @@ export class EngineRegistry {
     const engine = this.engines.find((e) => e.supports(spec.operation, model));
     if (!engine) throw new DarkroomError('unsupported_operation', `${model?.name ?? 'No engine here'} cannot do ${spec.operation}`);
     return { engine, model };
+  }
+
+  /** The engine's facts about a model for clients; empty when it has none to tell. */
+  async describe(model: ModelEntry): Promise<Record<string, unknown>> {
+    const engine = this.engines.find((e) => e.describe && DIFFUSION_OPERATIONS.some((op) => e.supports(op, model)));
+    return (await engine?.describe?.(model).catch(() => ({}))) ?? {};
   }
 
   /** Operations that need no model (the image tools) this process can run. */

@@ -2,7 +2,7 @@
 
 import type { ImageService } from '../gallery/image-service.js';
 import type { JobService } from '../jobs/job-service.js';
-import type { ModelCatalog } from '../models/catalog.js';
+import type { ModelCatalog, ModelEntry } from '../models/catalog.js';
 import type { FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
 import type { PolicyDescription } from '../privacy/policy.js';
@@ -31,6 +31,8 @@ export interface HttpContext {
   jobs: JobService;
   images: ImageService;
   catalog: ModelCatalog;
+  /** Per-model facts for clients (native size, size grid). */
+  describeModel(model: ModelEntry): Promise<Record<string, unknown>>;
   /** Operations that need no model, such as upscale, available here. */
   tools: string[];
   limits: HttpLimits;

@@ -23,6 +23,9 @@ export interface JobView {
   error: { code: string; message: string } | null;
   /** Times a worker started the job: 2 means it was re-run after the server stopped mid-job. */
   attempts: number;
+  /** The upload or image ids the job read, in order (a blend's "images" as it was posted). */
+  inputs: string[];
+  /** What the job made. */
   images: ImageView[];
   created_at: string;
   started_at: string | null;
@@ -205,6 +208,7 @@ export class JobService {
       progress: { step: job.progress_step, total: job.progress_total },
       error: job.error_code ? { code: job.error_code, message: job.error_message ?? '' } : null,
       attempts: job.attempts,
+      inputs: inputsOf(spec),
       images: images.map(imageView),
       created_at: iso(job.created_at)!,
       started_at: iso(job.started_at),

@@ -1,7 +1,7 @@
 // The four pages, each in its own error boundary, and the state they share: the forms'
-// parameters, the image being edited, the installed models. Create and Edit stay mounted
-// while hidden, so a running job, a painted mask and typed settings survive a visit to
-// another page.
+// parameters, the image being edited and the images of a blend, the installed models and
+// style presets. Create and Edit stay mounted while hidden, so a running job, a painted mask
+// and typed settings survive a visit to another page.
 
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, messageOf } from './api/client';
@@ -13,8 +13,9 @@ import { navigate, type Route } from './hooks/use-hash-route';
 import { useModels } from './hooks/use-models';
 import { useParamsState } from './hooks/use-params-state';
 import { useStoredState } from './hooks/use-stored-state';
+import { useStyles } from './hooks/use-styles';
 import type { PageInfo } from './lib/pages';
-import { DEFAULT_EDIT_PARAMS, DEFAULT_PARAMS, paramsFromJob } from './lib/params';
+import { DEFAULT_EDIT_PARAMS, DEFAULT_PARAMS, editModeOf, paramsFromJob, withMode, type BlendInput } from './lib/params';
 import { CreatePage } from './pages/CreatePage';
 import { EditPage, type SourceImage } from './pages/EditPage';
 import { GalleryPage } from './pages/GalleryPage';
@@ -33,10 +34,15 @@ interface Props {
 
 export function Studio({ route, pages, account, onErased }: Props) {
   const models = useModels();
+  const styles = useStyles();
   const [createParams, setCreateParams] = useParamsState('create', DEFAULT_PARAMS);
   const [editParams, setEditParams] = useParamsState('edit', DEFAULT_EDIT_PARAMS);
   const [brushSize, setBrushSize] = useStoredState('brush', 32, sanitizeBrush);
   const [source, setSource] = useState<SourceImage | null>(null);
+  // Uploads expire, so the images of a blend are kept for this visit only.
+  const [blend, setBlend] = useState<BlendInput[]>([]);
+  const [editNote, setEditNote] = useState<string | null>(null);
+  const clearEditNote = useCallback(() => setEditNote(null), []);
   const [appError, setAppError] = useState<string | null>(null);
 
   // Moving between pages puts the focus on the new page's heading (for keyboards and
@@ -50,8 +56,10 @@ export function Studio({ route, pages, account, onErased }: Props) {
 
   const editImage = useCallback((image: SourceImage) => {
     setSource({ id: image.id, url: image.url, width: image.width, height: image.height });
+    // A blend has no one source to show: edit the image as a whole instead.
+    setEditParams((p) => (p.mode === 'blend' ? withMode(p, 'img2img') : p));
     navigate('edit');
-  }, []);
+  }, [setEditParams]);
 
   const reuse = useCallback(
     async (job: JobView, image: ImageView | undefined) => {
@@ -60,17 +68,35 @@ export function Studio({ route, pages, account, onErased }: Props) {
         setCreateParams((p) => paramsFromJob(job, image, p));
         return navigate('create');
       }
-      setEditParams((p) => ({ ...paramsFromJob(job, image, p), mode: job.operation === 'inpaint' ? 'inpaint' : 'img2img' }));
-      // The source image of an edit, if it is still kept.
+      const mode = editModeOf(job.operation);
+      setEditParams((p) => ({ ...paramsFromJob(job, image, p), mode }));
+      const notes = [image?.seed != null ? `Settings of seed ${image.seed} loaded.` : 'Settings loaded.'];
+      if (job.prompt === null) notes.push('The prompt is no longer kept, so yours stays.');
+      // The inputs of an edit, if they are still kept.
+      const inputIds = mode === 'blend' ? (job.inputs ?? []) : job.image ? [job.image] : [];
       try {
-        const input = job.image ? (await api.images({ limit: 500 })).find((i) => i.id === job.image) : undefined;
-        if (input) setSource(input);
+        const kept = inputIds.length ? await api.images({ limit: 500 }) : [];
+        const inputs = inputIds.map((id) => kept.find((i) => i.id === id));
+        const found = inputs.every((input) => input !== undefined) ? (inputs as ImageView[]) : null;
+        if (mode !== 'blend') {
+          if (found?.[0]) setSource(found[0]);
+          else if (job.image) notes.push('Its source image is no longer kept.');
+        } else if (found?.length) {
+          setBlend(found.map((input, i) => ({ image: input, weight: job.weights?.[i] ?? 1 })));
+        } else {
+          // Without the blend's inputs, its weights go to the images chosen, when they match.
+          const weights = job.weights;
+          const fits = weights !== undefined && blend.length === weights.length;
+          if (fits) setBlend(blend.map((input, i) => ({ ...input, weight: weights[i]! })));
+          notes.push(job.inputs ? 'Its images are no longer kept; choose others.' : fits ? 'Its weights now apply to the images chosen here.' : 'Choose the images to blend again.');
+        }
       } catch (error) {
         setAppError(messageOf(error));
       }
+      setEditNote(notes.join(' '));
       navigate('edit');
     },
-    [setCreateParams, setEditParams],
+    [setCreateParams, setEditParams, blend],
   );
 
   return (
@@ -90,17 +116,23 @@ export function Studio({ route, pages, account, onErased }: Props) {
             </header>
             <ErrorBoundary area={`the ${page.label} page`} resetKey={route}>
               {page.route === 'create' ? (
-                <CreatePage active={active} params={createParams} setParams={setCreateParams} models={models} onEditImage={editImage} />
+                <CreatePage active={active} params={createParams} setParams={setCreateParams} models={models} styles={styles} onEditImage={editImage} />
               ) : page.route === 'edit' ? (
                 <EditPage
                   active={active}
                   params={editParams}
                   setParams={setEditParams}
                   models={models}
+                  styles={styles}
                   source={source}
                   setSource={setSource}
+                  blend={blend}
+                  setBlend={setBlend}
                   brushSize={brushSize}
                   setBrushSize={setBrushSize}
+                  onReuse={(job, image) => void reuse(job, image)}
+                  reuseNote={editNote}
+                  clearReuseNote={clearEditNote}
                 />
               ) : page.route === 'gallery' ? (
                 <GalleryPage onReuse={(job, image) => void reuse(job, image)} onEdit={editImage} />
@@ -109,6 +141,7 @@ export function Studio({ route, pages, account, onErased }: Props) {
                   account={account}
                   onErased={() => {
                     setSource(null);
+                    setBlend([]);
                     onErased();
                   }}
                 />

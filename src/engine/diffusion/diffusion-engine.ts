@@ -53,6 +53,12 @@ export class DiffusionEngine implements Engine {
     }
   }
 
+  /** The size a model was trained at and the grid its sizes must fit. */
+  async describe(model: ModelEntry): Promise<{ native_size: number; size_multiple: number }> {
+    const { config } = await this.pipeline(model);
+    return { native_size: config.defaultSize, size_multiple: config.vaeScaleFactor };
+  }
+
   pipeline(model: ModelEntry): Promise<DiffusionPipeline> {
     let pipeline = this.pipelines.get(model.path);
     if (!pipeline) {

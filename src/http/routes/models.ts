@@ -16,6 +16,7 @@ export async function modelRoutes(app: FastifyInstance, context: HttpContext) {
         engine: m.engine,
         size_bytes: await folderSize(m.path),
         operations: [...DIFFUSION_OPERATIONS],
+        ...(await context.describeModel(m)),
       })),
     ),
   }));

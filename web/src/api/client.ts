@@ -2,7 +2,7 @@
 // into ApiError with the server's code and readable message. A 401 outside the sign-in
 // routes means the session ended; whoever listens (the session hook) shows the sign-in.
 
-import type { ApiKeyView, AuthMethods, ImageView, JobRequest, JobView, Me, ModelList, PrivacyPolicy } from './types';
+import type { ApiKeyView, AuthMethods, ImageView, JobRequest, JobView, Me, ModelList, PrivacyPolicy, StylePreset } from './types';
 
 export class ApiError extends Error {
   override readonly name = 'ApiError';
@@ -99,6 +99,7 @@ export const api = {
     const list = await json<ModelList>('/api/v1/models');
     return { models: list.models, tools: list.tools ?? [] };
   },
+  styles: async () => (await json<{ styles: StylePreset[] }>('/api/v1/styles')).styles,
 
   privacy: () => json<PrivacyPolicy>('/privacy'),
   exportMyData: async () => {

@@ -1,7 +1,9 @@
 // The shapes the studio reads from and sends to the native API (/api/v1), as the server
 // defines them in src/jobs/job-service.ts, src/gallery/image-service.ts and src/domain/job.ts.
 
-export type Operation = 'txt2img' | 'img2img' | 'inpaint' | ToolOperation;
+/** Operations that run a diffusion model on a prompt. */
+export type DiffusionOperation = 'txt2img' | 'img2img' | 'inpaint' | 'style' | 'blend' | 'outpaint';
+export type Operation = DiffusionOperation | ToolOperation;
 /** One-click image tools (no prompt, no steps, no model); GET /api/v1/models lists those the server has. */
 export type ToolOperation = 'upscale' | 'remove-background';
 export const UPSCALE_FACTORS = [2, 3, 4, 8] as const;
@@ -19,7 +21,24 @@ export const SCHEDULERS = [
 export type SchedulerName = (typeof SCHEDULERS)[number]['name'];
 
 /** Limits of the job schema (src/domain/job.ts). */
-export const LIMITS = { maxBatch: 8, maxSide: 2048, minSide: 8, maxSteps: 150, maxGuidance: 30 } as const;
+export const LIMITS = { maxBatch: 8, maxSide: 2048, minSide: 8, maxSteps: 150, maxGuidance: 30, maxMargin: 1024, minBlend: 2, maxBlend: 4 } as const;
+
+/** GET /api/v1/styles: a named prompt template; "{prompt}" stands for the caller's prompt. */
+export interface StylePreset {
+  name: string;
+  label: string;
+  prompt: string;
+  /** Added before the caller's negative prompt. */
+  negative_prompt: string;
+}
+
+/** Outpainting: the pixels added on each side (multiples of the model's grid). */
+export interface Margins {
+  left: number;
+  right: number;
+  top: number;
+  bottom: number;
+}
 
 export interface ImageView {
   id: string;
@@ -50,6 +69,15 @@ interface GenerationParams {
   image?: string;
   mask?: string;
   strength?: number;
+  /** A style preset's name (txt2img, img2img and style). */
+  style?: string;
+  /** Blend: one weight per image, any scale (the server normalises them). */
+  weights?: number[];
+  /** Outpaint: pixels added on each side. */
+  left?: number;
+  right?: number;
+  top?: number;
+  bottom?: number;
 }
 
 export interface JobView extends GenerationParams {
@@ -69,12 +97,16 @@ export interface JobView extends GenerationParams {
   prompt: string | null;
   negative_prompt: string | null;
   scale?: number;
+  /** The images a blend read, when the server names them (its `images` are the outputs). */
+  inputs?: string[];
 }
 
 export interface GenerationRequest extends GenerationParams {
-  operation: 'txt2img' | 'img2img' | 'inpaint';
+  operation: DiffusionOperation;
   prompt: string;
   negative_prompt: string;
+  /** Blend: the 2 to 4 image ids to fuse (a job view's `images` are its outputs instead). */
+  images?: string[];
 }
 
 export interface UpscaleRequest {

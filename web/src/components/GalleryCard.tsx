@@ -2,7 +2,7 @@
 // be deleted (unless saved), and its actions.
 
 import type { ImageView, JobView } from '../api/types';
-import { describeJob, isToolJob } from '../lib/params';
+import { describeJob, isToolJob, operationLabel, untitled } from '../lib/params';
 import { ago } from '../lib/time';
 import { ImageActions } from './ImageActions';
 import { ResultImage, Retention } from './ResultsGrid';
@@ -20,13 +20,11 @@ interface Props {
   onError: (message: string) => void;
 }
 
-const OPERATION_NAMES: Record<string, string> = { txt2img: 'Text to image', img2img: 'Image to image', inpaint: 'Inpaint' };
-
 export function GalleryCard({ image, job, isMask, now, onChange, onDeleted, onReuse, onEdit, onError }: Props) {
   const tool = job !== undefined && isToolJob(job);
   const title =
-    image.kind === 'upload' ? (isMask ? 'Inpainting mask' : 'Upload') : tool ? describeJob(job) : job?.prompt ? job.prompt : job ? 'Prompt no longer kept' : 'Image';
-  const plain = image.kind === 'upload' || tool || Boolean(job?.prompt);
+    image.kind === 'upload' ? (isMask ? 'Inpainting mask' : 'Upload') : tool ? describeJob(job) : job?.prompt ? job.prompt : job ? (job.prompt === null ? 'Prompt no longer kept' : untitled(job)) : 'Image';
+  const plain = image.kind === 'upload' || tool || Boolean(job?.prompt) || (job?.prompt === '' && untitled(job) !== 'No prompt');
   return (
     <li className="result-card gallery-card" data-image-id={image.id}>
       <ResultImage image={image} alt={job?.prompt ? `Image: ${job.prompt}` : `${title} ${image.id}`} transparent={job?.operation === 'remove-background'} />
@@ -41,7 +39,7 @@ export function GalleryCard({ image, job, isMask, now, onChange, onDeleted, onRe
           </p>
           {job ? (
             <p className="result-params wrap">
-              {isToolJob(job) ? describeJob(job) : `${OPERATION_NAMES[job.operation] ?? job.operation} · ${describeJob(job)}`}
+              {isToolJob(job) ? describeJob(job) : `${operationLabel(job.operation)} · ${describeJob(job)}`}
             </p>
           ) : null}
           {job?.negative_prompt ? (

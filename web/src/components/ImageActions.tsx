@@ -90,7 +90,7 @@ export function ImageActions({ image, label, labelled = false, onSaved, onReuse,
         </button>
       ) : null}
       {onEdit ? (
-        <button type="button" className={cls()} onClick={onEdit} aria-label="Edit this image" title="Edit (img2img, inpaint)">
+        <button type="button" className={cls()} onClick={onEdit} aria-label="Edit this image" title="Edit: transform, restyle, extend, repaint">
           <Icon name="brush" />
           {text('Edit')}
         </button>

@@ -2,12 +2,11 @@
 // or still going.
 
 import type { JobView } from '../api/types';
-import { describeJob, isToolJob } from '../lib/params';
+import { describeJob, isToolJob, operationLabel, untitled } from '../lib/params';
 import { ago } from '../lib/time';
 import { Icon } from './Icon';
 
 const STATUS: Record<JobView['status'], string> = { queued: 'Queued', running: 'Running', done: 'Done', failed: 'Failed', cancelled: 'Cancelled' };
-const OPERATION: Record<string, string> = { txt2img: 'Text to image', img2img: 'Image to image', inpaint: 'Inpaint', upscale: 'Upscale', 'remove-background': 'Remove background' };
 
 export function JobHistory({ jobs, now, onReuse }: { jobs: JobView[]; now: number; onReuse: (job: JobView) => void }) {
   if (jobs.length === 0) return <p className="empty-state hint">No jobs yet.</p>;
@@ -18,10 +17,10 @@ export function JobHistory({ jobs, now, onReuse }: { jobs: JobView[]; now: numbe
           <span className={`status status-${job.status}`}>{STATUS[job.status]}</span>
           <div className="history-body">
             <p className="result-prompt" title={job.prompt ?? undefined}>
-              {job.prompt || <em className="muted">{job.prompt === null ? 'Prompt no longer kept' : 'No prompt'}</em>}
+              {job.prompt || (job.prompt === '' && untitled(job) !== 'No prompt' ? untitled(job) : <em className="muted">{job.prompt === null ? 'Prompt no longer kept' : 'No prompt'}</em>)}
             </p>
             <p className="result-params">
-              {OPERATION[job.operation] ?? job.operation} · {job.images.length} image{job.images.length === 1 ? '' : 's'}
+              {operationLabel(job.operation)} · {job.images.length} image{job.images.length === 1 ? '' : 's'}
               {job.status === 'running' ? ` · step ${job.progress.step} of ${job.progress.total}` : ''} · {describeJob(job)} · {ago(job.created_at, now)}
             </p>
             {job.status === 'failed' && job.error ? <p className="hint hint-error">{job.error.message}</p> : null}

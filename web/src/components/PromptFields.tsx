@@ -9,16 +9,28 @@ interface Props {
   onChange: (patch: { prompt?: string; negative_prompt?: string }) => void;
   promptRef?: RefObject<HTMLTextAreaElement | null>;
   placeholder?: string;
+  /** Whether the job runs without a prompt (style transfer, blend). */
+  optional?: boolean;
 }
 
-export function PromptFields({ prompt, negative, onChange, promptRef, placeholder = EXAMPLE_PROMPT }: Props) {
+export function PromptFields({ prompt, negative, onChange, promptRef, placeholder = EXAMPLE_PROMPT, optional = false }: Props) {
   const id = useId();
   return (
     <>
       <div className="field">
-        <label htmlFor={`${id}-prompt`}>Prompt</label>
+        {optional ? (
+          <div className="field-head">
+            <label htmlFor={`${id}-prompt`}>Prompt</label>
+            <span className="field-note" id={`${id}-optional`}>
+              Optional
+            </span>
+          </div>
+        ) : (
+          <label htmlFor={`${id}-prompt`}>Prompt</label>
+        )}
         <textarea
           id={`${id}-prompt`}
+          aria-describedby={optional ? `${id}-optional` : undefined}
           ref={promptRef}
           name="prompt"
           className="input prompt"

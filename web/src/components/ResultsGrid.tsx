@@ -5,7 +5,7 @@
 import type { ReactNode } from 'react';
 import type { ImageView, JobView } from '../api/types';
 import { useNow } from '../hooks/use-now';
-import { describeJob, isToolJob } from '../lib/params';
+import { describeJob, isToolJob, untitled } from '../lib/params';
 import { timeLeft } from '../lib/time';
 import { Icon } from './Icon';
 import { ImageActions } from './ImageActions';
@@ -42,14 +42,14 @@ export function Retention({ image, now }: { image: Pick<ImageView, 'saved' | 'ex
 }
 
 function Tile({ job, image, now, featured, handlers }: { job: JobView; image: ImageView; now: number; featured: boolean; handlers: Handlers }) {
-  const label = isToolJob(job) ? describeJob(job) : `${job.prompt || 'untitled'}, seed ${image.seed ?? '?'}`;
+  const label = isToolJob(job) ? describeJob(job) : `${job.prompt || untitled(job)}, seed ${image.seed ?? '?'}`;
   return (
     <li className={featured ? 'result-card featured' : 'result-card'} data-image-id={image.id}>
-      <ResultImage image={image} alt={job.prompt ? `Result: ${job.prompt}` : isToolJob(job) ? `Result: ${describeJob(job)}` : 'Result'} transparent={job.operation === 'remove-background'} />
+      <ResultImage image={image} alt={job.prompt ? `Result: ${job.prompt}` : isToolJob(job) ? `Result: ${describeJob(job)}` : job.prompt === '' ? `Result: ${untitled(job)}` : 'Result'} transparent={job.operation === 'remove-background'} />
       <div className="result-body">
         <div className="result-meta">
           <p className="result-prompt" title={job.prompt ?? undefined}>
-            {isToolJob(job) ? describeJob(job) : job.prompt || <em className="muted">{job.prompt === null ? 'Prompt no longer kept' : 'No prompt'}</em>}
+            {isToolJob(job) ? describeJob(job) : job.prompt || (job.prompt === '' && untitled(job) !== 'No prompt' ? untitled(job) : <em className="muted">{job.prompt === null ? 'Prompt no longer kept' : 'No prompt'}</em>)}
           </p>
           {featured && job.negative_prompt ? <p className="result-params wrap">Avoid: {job.negative_prompt}</p> : null}
           <p className="result-params">

@@ -14,19 +14,24 @@ interface Props {
   hint?: ReactNode;
   disabled?: boolean;
   name?: string;
+  /** Words that complete the label for screen readers only (" of image 2"), when the layout says it. */
+  context?: string;
 }
 
-export function SliderField({ label, value, min, max, step, onChange, hint, disabled, name }: Props) {
+export function SliderField({ label, value, min, max, step, onChange, hint, disabled, name, context = '' }: Props) {
   const id = useId();
   const hintId = hint ? `${id}-hint` : undefined;
   const set = (v: number) => onChange(clamp(step >= 1 ? Math.round(v) : Math.round(v / step) * step, min, max));
   return (
     <div className="field slider-field">
       <div className="field-head">
-        <label htmlFor={`${id}-range`}>{label}</label>
+        <label htmlFor={`${id}-range`}>
+          {label}
+          {context ? <span className="visually-hidden">{context}</span> : null}
+        </label>
         <NumberInput
           className="input number-small"
-          aria-label={`${label}, exact value`}
+          aria-label={`${label}${context}, exact value`}
           name={name}
           min={min}
           max={max}

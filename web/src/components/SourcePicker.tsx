@@ -1,5 +1,5 @@
-// Choosing the image to edit: upload one (button or drop) or pick one of the caller's
-// recent images.
+// Choosing an image to edit (or to add to a blend): upload one (button or drop) or pick one
+// of the caller's recent images.
 
 import { useEffect, useId, useState, type DragEvent } from 'react';
 import { api, imageUrl, messageOf } from '../api/client';
@@ -11,9 +11,13 @@ interface Props {
   onPick: (image: ImageView) => void;
   /** Reload the recent images when this changes (the page coming into view). */
   refreshKey: unknown;
+  /** What picking does, for the buttons' names: "Edit" (default) or "Add". */
+  verb?: string;
+  /** Images already chosen: shown as such, and not offered again. */
+  chosen?: ReadonlySet<string>;
 }
 
-export function SourcePicker({ onPick, refreshKey }: Props) {
+export function SourcePicker({ onPick, refreshKey, verb = 'Edit', chosen }: Props) {
   const id = useId();
   const [recent, setRecent] = useState<ImageView[] | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -92,13 +96,27 @@ export function SourcePicker({ onPick, refreshKey }: Props) {
         <p className="hint">No images yet: generate some on the Create page, or upload one.</p>
       ) : (
         <ul className="pick-grid">
-          {recent.map((image) => (
-            <li key={image.id}>
-              <button type="button" className="pick" onClick={() => onPick(image)} aria-label={`Edit ${image.kind === 'upload' ? 'upload' : 'image'} ${image.id} (${image.width}×${image.height})`}>
-                <img src={imageUrl(image, true)} alt="" className={Math.max(image.width, image.height) < 256 ? 'pixelated' : undefined} loading="lazy" />
-              </button>
-            </li>
-          ))}
+          {recent.map((image) => {
+            const taken = chosen?.has(image.id) ?? false;
+            return (
+              <li key={image.id}>
+                <button
+                  type="button"
+                  className={taken ? 'pick chosen' : 'pick'}
+                  disabled={taken}
+                  onClick={() => onPick(image)}
+                  aria-label={`${verb} ${image.kind === 'upload' ? 'upload' : 'image'} ${image.id} (${image.width}×${image.height})${taken ? ', already chosen' : ''}`}
+                >
+                  <img src={imageUrl(image, true)} alt="" className={Math.max(image.width, image.height) < 256 ? 'pixelated' : undefined} loading="lazy" />
+                  {taken ? (
+                    <span className="pick-badge" aria-hidden="true">
+                      <Icon name="check" size={14} />
+                    </span>
+                  ) : null}
+                </button>
+              </li>
+            );
+          })}
         </ul>
       )}
     </div>

@@ -15,7 +15,7 @@ export interface PageInfo {
 export function pagesFor(accounts: boolean): PageInfo[] {
   return [
     { route: 'create', label: 'Create', title: 'Create', intro: `Describe an image; Darkroom makes it on this ${accounts ? 'server' : 'machine'}.` },
-    { route: 'edit', label: 'Edit', title: 'Edit', intro: 'Transform an image, or repaint part of it.' },
+    { route: 'edit', label: 'Edit', title: 'Edit', intro: 'Transform, restyle or extend an image, repaint part of it, or blend several.' },
     { route: 'gallery', label: 'Gallery', title: 'Gallery & history', intro: 'Your images and the settings that made them.' },
     accounts
       ? { route: 'privacy', label: 'Account & privacy', shortLabel: 'Account', title: 'Account & privacy', intro: 'Your account and API keys; what is kept, and how to take it all back.' }

@@ -1,7 +1,7 @@
 // The parameters the studio's forms edit, their defaults, and the conversions to a job
 // request and back from a job (to reuse a result's parameters).
 
-import type { GenerationRequest, ImageView, JobView, SchedulerName, ToolOperation, ToolRequest, UpscaleFactor } from '../api/types';
+import type { GenerationRequest, ImageView, JobView, Margins, Operation, SchedulerName, ToolOperation, ToolRequest, UpscaleFactor } from '../api/types';
 import { LIMITS, SCHEDULERS } from '../api/types';
 
 export const EXAMPLE_PROMPT = 'a red circle on a blue background';
@@ -19,11 +19,28 @@ export interface GenerationParams {
   /** Null: a new random seed for every job. */
   seed: number | null;
   n: number;
+  /** A style preset's name (see GET /api/v1/styles); null: the prompt as typed. */
+  style: string | null;
 }
 
+/** What the Edit page does: img2img, inpaint, style transfer, outpaint ("extend") or blend. */
+export const EDIT_MODES = ['img2img', 'inpaint', 'style', 'outpaint', 'blend'] as const;
+export type EditMode = (typeof EDIT_MODES)[number];
+
 export interface EditParams extends GenerationParams {
-  mode: 'img2img' | 'inpaint';
+  mode: EditMode;
   strength: number;
+  /** Outpaint: the pixels to add on each side. */
+  margins: Margins;
+}
+
+/** The server's default strength of each mode (outpaint always repaints its new area fully). */
+export const DEFAULT_STRENGTH: Record<EditMode, number> = { img2img: 0.75, inpaint: 1, style: 0.6, outpaint: 1, blend: 0.7 };
+
+/** An image in a blend and its share of the mix (any scale; the server normalises). */
+export interface BlendInput {
+  image: Pick<ImageView, 'id' | 'url' | 'width' | 'height'> & { kind?: ImageView['kind'] };
+  weight: number;
 }
 
 export const DEFAULT_PARAMS: GenerationParams = {
@@ -37,9 +54,11 @@ export const DEFAULT_PARAMS: GenerationParams = {
   scheduler: 'euler',
   seed: null,
   n: 1,
+  style: null,
 };
 
-export const DEFAULT_EDIT_PARAMS: EditParams = { ...DEFAULT_PARAMS, mode: 'img2img', strength: 0.75 };
+export const NO_MARGINS: Margins = { left: 0, right: 0, top: 0, bottom: 0 };
+export const DEFAULT_EDIT_PARAMS: EditParams = { ...DEFAULT_PARAMS, mode: 'img2img', strength: DEFAULT_STRENGTH.img2img, margins: NO_MARGINS };
 
 /** Largest seed the API takes. */
 export const MAX_SEED = Number.MAX_SAFE_INTEGER;
@@ -71,20 +90,26 @@ export function sanitizeParams<T extends GenerationParams>(value: unknown, defau
   if (isScheduler(v.scheduler)) out.scheduler = v.scheduler;
   if (v.seed === null || (isNumber(v.seed) && v.seed >= 0)) out.seed = v.seed as number | null;
   if (isNumber(v.n)) out.n = clamp(Math.round(v.n), 1, LIMITS.maxBatch);
+  if (v.style === null || (typeof v.style === 'string' && v.style)) out.style = v.style;
   const edit = out as Partial<EditParams>;
-  if ('mode' in defaults && (v.mode === 'img2img' || v.mode === 'inpaint')) edit.mode = v.mode;
+  if ('mode' in defaults && EDIT_MODES.includes(v.mode as EditMode)) edit.mode = v.mode as EditMode;
   if ('strength' in defaults && isNumber(v.strength)) edit.strength = clamp(v.strength, 0, 1);
+  if ('margins' in defaults && v.margins && typeof v.margins === 'object') edit.margins = sanitizeMargins(v.margins);
   return out;
 }
 
-export function txt2imgRequest(p: GenerationParams): GenerationRequest {
+function sanitizeMargins(value: object): Margins {
+  const v = value as Record<string, unknown>;
+  const side = (x: unknown) => (isNumber(x) ? clamp(Math.round(x), 0, LIMITS.maxMargin) : 0);
+  return { left: side(v.left), right: side(v.right), top: side(v.top), bottom: side(v.bottom) };
+}
+
+/** The fields every diffusion job shares. */
+function generation(p: GenerationParams) {
   return {
-    operation: 'txt2img',
     prompt: p.prompt,
     negative_prompt: p.negative_prompt,
     model: p.model,
-    width: p.width,
-    height: p.height,
     steps: p.steps,
     guidance: p.guidance,
     scheduler: p.scheduler,
@@ -93,22 +118,28 @@ export function txt2imgRequest(p: GenerationParams): GenerationRequest {
   };
 }
 
-/** img2img or inpaint: the size follows the source image (the server fits it to the model). */
-export function editRequest(p: EditParams, image: string, mask: string | undefined): GenerationRequest {
-  return {
-    operation: mask ? 'inpaint' : 'img2img',
-    prompt: p.prompt,
-    negative_prompt: p.negative_prompt,
-    model: p.model,
-    steps: p.steps,
-    guidance: p.guidance,
-    scheduler: p.scheduler,
-    n: p.n,
-    image,
-    ...(mask ? { mask } : {}),
-    strength: p.strength,
-    ...(p.seed !== null ? { seed: p.seed } : {}),
-  };
+export function txt2imgRequest(p: GenerationParams): GenerationRequest {
+  return { operation: 'txt2img', ...generation(p), width: p.width, height: p.height, ...(p.style ? { style: p.style } : {}) };
+}
+
+/**
+ * A job on one source image: img2img, inpaint (with `mask`), style transfer or outpaint.
+ * The size follows the source (the server fits it to the model).
+ */
+export function editRequest(p: EditParams, image: string, mask?: string): GenerationRequest {
+  switch (p.mode) {
+    case 'style':
+      return { operation: 'style', ...generation(p), image, style: p.style ?? '', strength: p.strength };
+    case 'outpaint':
+      return { operation: 'outpaint', ...generation(p), image, ...p.margins };
+    default:
+      return { operation: mask ? 'inpaint' : 'img2img', ...generation(p), image, ...(mask ? { mask } : {}), strength: p.strength };
+  }
+}
+
+/** A blend of 2 to 4 images, each with its weight. */
+export function blendRequest(p: EditParams, inputs: readonly BlendInput[]): GenerationRequest {
+  return { operation: 'blend', ...generation(p), images: inputs.map((i) => i.image.id), weights: inputs.map((i) => i.weight), strength: p.strength };
 }
 
 /** A one-click tool on `image`; upscaling uses the fastest weights, so one click stays quick. */
@@ -133,8 +164,63 @@ export function paramsFromJob<T extends GenerationParams>(job: JobView, image: P
     scheduler: job.scheduler,
     seed: image?.seed ?? job.seed ?? current.seed,
     n: job.n,
+    // A text-to-image job without a style was made without one; an edit's style is kept
+    // for the Style mode.
+    style: job.style ?? (job.operation === 'txt2img' ? null : current.style),
     ...(job.strength !== undefined && 'strength' in current ? { strength: job.strength } : {}),
+    ...(job.operation === 'outpaint' && 'margins' in current ? { margins: sanitizeMargins(job) } : {}),
   };
+}
+
+/** `p` in another mode; the strength follows the mode's usual one unless the person chose their own. */
+export function withMode(p: EditParams, mode: EditMode): EditParams {
+  if (p.mode === mode) return p;
+  const strength = p.strength === DEFAULT_STRENGTH[p.mode] ? DEFAULT_STRENGTH[mode] : p.strength;
+  return { ...p, mode, strength };
+}
+
+/** The Edit mode that makes jobs of `operation`. */
+export function editModeOf(operation: Operation): EditMode {
+  return (EDIT_MODES as readonly string[]).includes(operation) ? (operation as EditMode) : 'img2img';
+}
+
+export const OPERATION_LABELS: Record<Operation, string> = {
+  txt2img: 'Text to image',
+  img2img: 'Image to image',
+  inpaint: 'Inpaint',
+  style: 'Style transfer',
+  blend: 'Blend',
+  outpaint: 'Extend (outpaint)',
+  upscale: 'Upscale',
+  'remove-background': 'Remove background',
+};
+
+export const operationLabel = (operation: string): string => OPERATION_LABELS[operation as Operation] ?? operation;
+
+/** "comic-book" -> "comic book", for captions that have no preset list at hand. */
+const styleWords = (name: string) => name.replace(/-/g, ' ');
+
+/** What to call a job that was given no prompt: "Anime style", "Blend of 2 images". */
+export function untitled(job: Pick<JobView, 'operation' | 'style' | 'weights'>): string {
+  if (job.operation === 'style' && job.style) {
+    const words = styleWords(job.style);
+    return `${words[0]!.toUpperCase()}${words.slice(1)} style`;
+  }
+  if (job.operation === 'blend') return job.weights ? `Blend of ${job.weights.length} images` : 'Blend';
+  return 'No prompt';
+}
+
+/** "+16 left, +16 right". */
+export function describeMargins(m: Partial<Margins>): string {
+  const sides = (['left', 'right', 'top', 'bottom'] as const).filter((side) => (m[side] ?? 0) > 0);
+  return sides.length ? sides.map((side) => `+${m[side]} ${side}`).join(', ') : 'nothing added';
+}
+
+/** The weights relative to the largest: "1 : 0.5" for 2 and 1. */
+function describeWeights(weights: number[]): string {
+  const max = Math.max(...weights);
+  if (!(max > 0)) return weights.join(' : ');
+  return weights.map((w) => Math.round((100 * w) / max) / 100).join(' : ');
 }
 
 /** Whether a job was a one-click tool (no prompt or settings to reuse). */
@@ -148,6 +234,9 @@ export function describeJob(job: JobView): string {
   if (job.operation === 'remove-background') return 'Background removed';
   const scheduler = SCHEDULERS.find((s) => s.name === job.scheduler)?.label ?? job.scheduler;
   const parts = [`${job.steps} steps`, `guidance ${job.guidance}`, scheduler];
+  if (job.style) parts.unshift(`${styleWords(job.style)} style`);
+  if (job.operation === 'outpaint') parts.unshift(describeMargins(job));
+  if (job.operation === 'blend' && job.weights) parts.unshift(`weights ${describeWeights(job.weights)}`);
   if (job.strength !== undefined && job.operation !== 'txt2img') parts.push(`strength ${job.strength}`);
   if (job.model !== DEFAULT_MODEL) parts.push(job.model);
   return parts.join(' · ');

@@ -1,5 +1,6 @@
-// Create: describe an image, set the parameters, generate (button or Ctrl/Cmd+Enter),
-// watch it being made, and see the results; any result's parameters can be reused.
+// Create: describe an image, pick a style preset if wanted, set the parameters, generate
+// (button or Ctrl/Cmd+Enter), watch it being made, and see the results; any result's
+// parameters (its style too) can be reused.
 
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { SCHEDULERS, type ImageView, type JobView } from '../api/types';
@@ -9,10 +10,12 @@ import { ParametersForm } from '../components/ParametersForm';
 import { ProgressView } from '../components/ProgressView';
 import { PromptFields } from '../components/PromptFields';
 import { ResultsGrid } from '../components/ResultsGrid';
+import { StyleField } from '../components/StyleField';
 import { isActive, useJobRunner } from '../hooks/use-job-runner';
 import type { ModelsState } from '../hooks/use-models';
 import { useRecentJobs } from '../hooks/use-recent-jobs';
 import { useLatest, useStoredState } from '../hooks/use-stored-state';
+import type { StylesState } from '../hooks/use-styles';
 import { EXAMPLE_PROMPT, paramsFromJob, txt2imgRequest, type GenerationParams } from '../lib/params';
 import { isNarrow, isSubmitShortcut, SUBMIT_SHORTCUT } from '../lib/platform';
 
@@ -21,6 +24,7 @@ interface Props {
   params: GenerationParams;
   setParams: (update: (p: GenerationParams) => GenerationParams) => void;
   models: ModelsState;
+  styles: StylesState;
   onEditImage: (image: ImageView) => void;
 }
 
@@ -34,7 +38,7 @@ function summarize(p: GenerationParams): string {
   return parts.join(' · ');
 }
 
-export function CreatePage({ active, params, setParams, models, onEditImage }: Props) {
+export function CreatePage({ active, params, setParams, models, styles, onEditImage }: Props) {
   const recent = useRecentJobs(OPERATIONS, active);
   const runner = useJobRunner((job) => recent.add(job));
   const promptRef = useRef<HTMLTextAreaElement>(null);
@@ -102,6 +106,9 @@ export function CreatePage({ active, params, setParams, models, onEditImage }: P
           promptRef={promptRef}
           onChange={(patch) => update(patch)}
         />
+        {styles.loading || styles.styles.length || styles.error || params.style ? (
+          <StyleField value={params.style} onChange={(style) => update({ style })} styles={styles} prompt={params.prompt} />
+        ) : null}
         <div className="generate-bar">
           <button
             type="submit"
