@@ -79,7 +79,8 @@ export async function serverBenchmark(): Promise<Record<string, unknown>> {
   const bareUrl = await bare.listen({ host: '127.0.0.1', port: 0 });
 
   const dataDir = await mkdtemp(join(tmpdir(), 'darkroom-bench-'));
-  const config = loadConfig({ DARKROOM_DATA_DIR: dataDir, DARKROOM_QUEUE_LIMIT: '1000000', DARKROOM_WORKERS: '4', DARKROOM_PREVIEWS: '0' });
+  // The trivial engine measures the service, not the classifier: image screening is off.
+  const config = loadConfig({ DARKROOM_DATA_DIR: dataDir, DARKROOM_QUEUE_LIMIT: '1000000', DARKROOM_WORKERS: '4', DARKROOM_PREVIEWS: '0', DARKROOM_MODERATION_IMAGES: 'off' });
   const app = createApp(config, { runners: () => Array.from({ length: 4 }, () => new InlineRunner(trivialEngine)) });
   const services = await app.services();
   await services.start();

@@ -43,18 +43,33 @@ const SEVERITY: Record<ModerationAction, number> = { allow: 0, blur: 1, block: 2
 /** Squashed matching only for terms long enough not to hit innocent words ("sex" in "essex"). */
 const SQUASH_MIN = 5;
 
-function matches(text: { words: string; squashed: string }, terms: string[]): boolean {
-  return terms.some((term) => {
+/** A term made ready to match: a whole-word pattern (with plural endings) and its squashed form. */
+interface Term {
+  word: RegExp;
+  squashed: string | undefined;
+}
+
+function compile(terms: string[]): Term[] {
+  return terms.map((term) => {
     const t = normalizeForModeration(term);
-    if (` ${text.words} `.includes(` ${t.words} `)) return true;
-    // Plurals and simple endings: "nudes", "kids".
-    if (new RegExp(`(^| )${t.words.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(s|es)?( |$)`).test(text.words)) return true;
-    return t.squashed.length >= SQUASH_MIN && text.squashed.includes(t.squashed);
+    const escaped = t.words.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    // Plurals and simple endings count: "nudes", "kids".
+    return { word: new RegExp(`(^| )${escaped}(s|es)?( |$)`), squashed: t.squashed.length >= SQUASH_MIN ? t.squashed : undefined };
   });
 }
 
+function matches(text: { words: string; squashed: string }, terms: Term[]): boolean {
+  return terms.some((t) => t.word.test(text.words) || (t.squashed !== undefined && text.squashed.includes(t.squashed)));
+}
+
+interface CompiledRule {
+  terms: Term[];
+  requires: Term[] | undefined;
+  action: ModerationAction;
+}
+
 export class PromptPolicy {
-  private readonly categories: [string, CategoryRule][];
+  private readonly categories: [string, CompiledRule][];
 
   constructor(config: PromptPolicyConfig = DEFAULT_POLICY) {
     const configured = config.categories[HARD_BLOCK];
@@ -63,7 +78,8 @@ export class PromptPolicy {
       requires: [...HARD_BLOCK_RULE.requires!, ...(configured?.requires ?? [])],
       action: 'block',
     };
-    this.categories = [[HARD_BLOCK, hard], ...Object.entries(config.categories).filter(([name]) => name !== HARD_BLOCK)];
+    const rules: [string, CategoryRule][] = [[HARD_BLOCK, hard], ...Object.entries(config.categories).filter(([name]) => name !== HARD_BLOCK)];
+    this.categories = rules.map(([name, rule]) => [name, { terms: compile(rule.terms), requires: rule.requires && compile(rule.requires), action: rule.action }]);
   }
 
   check(...texts: string[]): ModerationDecision {
