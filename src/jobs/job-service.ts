@@ -2,7 +2,7 @@
 // caller owns, room in the queue), what a caller may see and cancel (only their own), and
 // waiting for a result for the synchronous APIs.
 
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Ledger } from '../accounts/ledger.js';
 import type { Moderation } from '../moderation/moderation.js';
 import type { Clock } from '../domain/clock.js';
@@ -67,6 +67,9 @@ export class JobService {
 
   async create(owner: string, spec: JobSpec, options: CreateOptions = {}): Promise<JobView> {
     const { store, images, clock, retention, bus, credits } = this.deps;
+    // A retry is answered with the first job before anything could refuse it (a full queue, say).
+    const replayed = options.idempotencyKey ? await this.replayed(owner, options.idempotencyKey) : undefined;
+    if (replayed) return this.view(owner, replayed);
     await this.deps.check(spec);
     const judged = isDiffusion(spec) ? await this.deps.moderation.checkPrompt(owner, spec.prompt, spec.negative_prompt) : 'allow';
     for (const input of inputsOf(spec)) await images.row(owner, input).catch(() => missingInput(input));
@@ -99,8 +102,9 @@ export class JobService {
     const sealed = await store.seal(row);
     const id = await this.deps.db.transaction().execute(async (tx) => {
       if (options.idempotencyKey) {
-        const earlier = await tx.selectFrom('idempotency_keys').select('job_id').where('owner', '=', owner).where('key', '=', options.idempotencyKey).executeTakeFirst();
-        if (earlier) return earlier.job_id;
+        // Checked again inside the transaction: concurrent retries race to here.
+        const earlier = await this.replayed(owner, options.idempotencyKey, tx);
+        if (earlier) return earlier;
         await tx.insertInto('idempotency_keys').values({ owner, key: options.idempotencyKey, job_id: row.id, created_at: now }).execute();
       }
       await store.insertSealed(tx, sealed);
@@ -111,6 +115,11 @@ export class JobService {
     bus.publish(row.id, { type: 'queued', position: queued + 1 });
     this.deps.workers.notify();
     return this.view(owner, row.id);
+  }
+
+  private async replayed(owner: string, key: string, db: Kysely<Database> | Transaction<Database> = this.deps.db): Promise<string | undefined> {
+    const row = await db.selectFrom('idempotency_keys').select('job_id').where('owner', '=', owner).where('key', '=', key).executeTakeFirst();
+    return row?.job_id;
   }
 
   /** The caller's job; somebody else's job is reported as not found, like a missing one. */
