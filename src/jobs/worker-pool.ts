@@ -88,23 +88,30 @@ export class WorkerPool {
 
   private async idle(): Promise<void> {
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, this.options.pollMs ?? 1000);
-      timer.unref();
-      this.wake.push(() => {
+      const wake = () => {
         clearTimeout(timer);
         resolve();
-      });
+      };
+      const timer = setTimeout(() => {
+        this.wake = this.wake.filter((w) => w !== wake);
+        resolve();
+      }, this.options.pollMs ?? 1000);
+      timer.unref();
+      this.wake.push(wake);
     });
   }
 
   private async loop(runner: InferenceRunner): Promise<void> {
     while (!this.stopped) {
-      const job = await this.options.store.claim(this.options.clock.now());
-      if (!job) {
+      try {
+        const job = await this.options.store.claim(this.options.clock.now());
+        if (job) await this.execute(job, runner);
+        else await this.idle();
+      } catch (error) {
+        // A database hiccup must not end the worker: note it, wait, try again.
+        this.options.log.warn({ err: { message: (error as Error).message } }, 'worker could not take a job');
         await this.idle();
-        continue;
       }
-      await this.execute(job, runner);
     }
   }
 
