@@ -32,7 +32,7 @@ export class DiffusionEngine implements Engine {
   async check(spec: JobSpec, model: ModelEntry | undefined): Promise<void> {
     if (!isDiffusion(spec) || !model) return;
     const { config } = await this.pipeline(model);
-    const f = config.vaeScaleFactor;
+    const f = config.sizeMultiple;
     for (const [name, value] of [
       ['width', spec.width],
       ['height', spec.height],
@@ -56,7 +56,7 @@ export class DiffusionEngine implements Engine {
   /** The size a model was trained at and the grid its sizes must fit. */
   async describe(model: ModelEntry): Promise<{ native_size: number; size_multiple: number }> {
     const { config } = await this.pipeline(model);
-    return { native_size: config.defaultSize, size_multiple: config.vaeScaleFactor };
+    return { native_size: config.defaultSize, size_multiple: config.sizeMultiple };
   }
 
   pipeline(model: ModelEntry): Promise<DiffusionPipeline> {
@@ -81,7 +81,7 @@ export class DiffusionEngine implements Engine {
 
   /** Turns a job into one pipeline request. */
   private async prepare(pipeline: DiffusionPipeline, spec: DiffusionSpec, inputs: RgbImage[], mask: Mask | undefined): Promise<GenerateRequest> {
-    const { vaeScaleFactor, defaultSize } = pipeline.config;
+    const { sizeMultiple, defaultSize } = pipeline.config;
     let { prompt, negative_prompt: negative } = spec;
     const style = 'style' in spec && spec.style ? stylePreset(spec.style) : undefined;
     if (style) ({ prompt, negative } = applyStyle(style, prompt, negative));
@@ -103,11 +103,11 @@ export class DiffusionEngine implements Engine {
       const canvas = await extendCanvas(first, { left: spec.left, right: spec.right, top: spec.top, bottom: spec.bottom });
       // The original part keeps about the model's native scale; the canvas grows around it.
       const growth = Math.max(canvas.image.width, canvas.image.height) / Math.max(first.width, first.height);
-      const size = this.size(spec, canvas.image.width, canvas.image.height, vaeScaleFactor, Math.round(defaultSize * growth));
+      const size = this.size(spec, canvas.image.width, canvas.image.height, sizeMultiple, Math.round(defaultSize * growth));
       return { ...base, ...size, image: await resizeImage(canvas.image, size.width, size.height), mask: await resizeMask(canvas.mask, size.width, size.height), strength: 1 };
     }
     // Without an asked size, keep the first image's shape at the model's native scale.
-    const size = this.size(spec, first.width, first.height, vaeScaleFactor, defaultSize);
+    const size = this.size(spec, first.width, first.height, sizeMultiple, defaultSize);
     const image = await resizeImage(first, size.width, size.height);
     if (spec.operation === 'inpaint') {
       if (!mask) throw new DarkroomError('invalid_parameter', 'inpaint needs a mask');

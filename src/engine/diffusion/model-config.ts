@@ -27,6 +27,8 @@ export interface DiffusionModelConfig {
   vaeScaleFactor: number;
   /** UNet input channels: latentChannels, or 2 * latentChannels + 1 for inpainting UNets. */
   unetInChannels: number;
+  /** Widths and heights must be multiples of this: vaeScaleFactor, or more for exported UNets. */
+  sizeMultiple: number;
   /** The image side the model was trained at. */
   defaultSize: number;
   /** LCM UNets take a guidance embedding of this width (`timestep_cond`). */
@@ -71,10 +73,17 @@ export async function readModelConfig(root: string): Promise<DiffusionModelConfi
     throw new DarkroomError('model_invalid', `${root}/scheduler/scheduler_config.json: ${(error as Error).message}`);
   }
   const vae = (await readJson(join(root, 'vae_decoder', 'config.json'))) ?? (await readJson(join(root, 'vae', 'config.json'))) ?? {};
-  const unet = (await readJson(join(root, 'unet', 'config.json'))) ?? {};
+  const unetJson = await readJson(join(root, 'unet', 'config.json'));
+  const unet = unetJson ?? {};
   const blocks = Array.isArray(vae.block_out_channels) ? vae.block_out_channels.length : 4;
   const vaeScaleFactor = 2 ** (blocks - 1);
   const latentChannels = numberOr(vae.latent_channels, 4);
+  // diffusers' UNet resizes its upsampling to odd skip connections only in Python; a traced
+  // export doubles every time, so its latents must halve evenly at each down block (64 px
+  // for SD). darkroom-tiny's config names no down blocks: its UNet upsamples to the skip's size.
+  // An export with no UNet config at all is SD 1.x, which has four.
+  const downBlocks = Array.isArray(unet.down_block_types) ? unet.down_block_types.length : unetJson ? 1 : 4;
+  const sizeMultiple = vaeScaleFactor * 2 ** (downBlocks - 1);
   return {
     root,
     files,
@@ -82,6 +91,7 @@ export async function readModelConfig(root: string): Promise<DiffusionModelConfi
     scalingFactor: numberOr(vae.scaling_factor, 0.18215),
     latentChannels,
     vaeScaleFactor,
+    sizeMultiple,
     unetInChannels: numberOr(unet.in_channels, latentChannels),
     defaultSize: numberOr(unet.sample_size, 64) * vaeScaleFactor,
     timeCondProjDim: typeof unet.time_cond_proj_dim === 'number' ? unet.time_cond_proj_dim : undefined,

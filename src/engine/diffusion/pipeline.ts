@@ -181,7 +181,7 @@ export class DiffusionPipeline {
   }
 
   private check(request: GenerateRequest) {
-    const f = this.config.vaeScaleFactor;
+    const f = this.config.sizeMultiple;
     for (const [name, value] of [
       ['width', request.width],
       ['height', request.height],

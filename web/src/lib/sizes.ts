@@ -23,12 +23,12 @@ export const ASPECTS: readonly Aspect[] = [
   { id: '9:16', label: '9:16', ratio: 9 / 16 },
 ];
 
-/** The built-in model draws 64x64 with a VAE that divides by 4; Stable Diffusion models 512 by 8. */
+/** The built-in model draws 64x64 on a grid of 4; Stable Diffusion exports 512 on a grid of 64. */
 export function gridOf(model: Pick<ModelInfo, 'name' | 'native_size' | 'size_multiple'> | undefined): SizeGrid {
   const tiny = model?.name === 'darkroom-tiny';
   return {
     native: model?.native_size ?? (tiny ? 64 : 512),
-    multiple: model?.size_multiple ?? (tiny ? 4 : 8),
+    multiple: model?.size_multiple ?? (tiny ? 4 : 64),
   };
 }
 
