@@ -157,13 +157,27 @@ describe('OAuth', () => {
     const cookie = cookieOf(start, 'darkroom_oauth')!;
     codes.set('forged', { provider: 'github', subject: '1', email: 'x@example.org', verified: true });
     const forged = await fetch(`${server.url}/api/v1/auth/oauth/github/callback?code=forged&state=wrong`, { redirect: 'manual', headers: { cookie: `darkroom_oauth=${cookie.value}` } });
-    expect(forged.status).toBe(401);
+    expect(forged.status).toBe(302);
+    expect(forged.headers.get('location')).toBe('/?signin_error=unverified&provider=github');
     expect(cookieOf(forged, 'darkroom_session')).toBeUndefined();
   });
 
   it('refuses an account without a verified email', async () => {
     const done = await oauthSignIn('google', { subject: 'g-unverified', email: 'unverified@example.org', verified: false });
-    expect(done.status).toBe(401);
+    expect(done.headers.get('location')).toBe('/?signin_error=no_email&provider=google');
+    expect(cookieOf(done, 'darkroom_session')).toBeUndefined();
+  });
+
+  it('sends a declined sign-in back to the studio, and one the provider fails to finish', async () => {
+    const start = await fetch(`${server.url}/api/v1/auth/oauth/github`, { redirect: 'manual' });
+    const state = new URL(start.headers.get('location')!).searchParams.get('state')!;
+    const headers = { cookie: `darkroom_oauth=${cookieOf(start, 'darkroom_oauth')!.value}` };
+    const declined = await fetch(`${server.url}/api/v1/auth/oauth/github/callback?error=access_denied&state=${state}`, { redirect: 'manual', headers });
+    expect(declined.headers.get('location')).toBe('/?signin_error=cancelled&provider=github');
+    // A code the provider never issued: its token endpoint refuses it.
+    const unknown = await fetch(`${server.url}/api/v1/auth/oauth/github/callback?code=never-issued&state=${state}`, { redirect: 'manual', headers });
+    expect(unknown.headers.get('location')).toBe('/?signin_error=failed&provider=github');
+    expect(cookieOf(unknown, 'darkroom_session')).toBeUndefined();
   });
 });
 

@@ -598,6 +598,21 @@ describe.skipIf(skip)('the web studio with accounts on', () => {
     await phone.close();
   });
 
+  it('words a failed GitHub sign-in on the sign-in screen and takes it out of the address', async () => {
+    const recorded = await recordedPage(desktop, [/status of 401/]);
+    pages.push(recorded);
+    const back = recorded.page;
+    await back.goto(`${server.url}/?signin_error=cancelled&provider=github#/create`);
+    await back.getByRole('status').filter({ hasText: 'Sign-in with GitHub was cancelled.' }).waitFor();
+    expect(new URL(back.url()).search).toBe('');
+    await screenshot(back, 'signin-oauth-cancelled');
+    // A crafted link cannot choose the words: unknown codes and providers get the general message.
+    await back.goto(`${server.url}/?signin_error=%3Cb%3Epay%20here%3C%2Fb%3E&provider=evil#/create`);
+    await back.getByRole('status').filter({ hasText: 'The sign-in did not complete. Please try again.' }).waitFor();
+    await expect(back.getByText('pay here').count()).resolves.toBe(0);
+    await back.close();
+  });
+
   it('creates an account, shows its email and credits, and spends a credit on an image', async () => {
     await page.getByRole('button', { name: 'Create an account' }).click();
     await page.getByRole('heading', { level: 1, name: 'Create your account' }).waitFor();

@@ -3,8 +3,9 @@
 
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
+import type { OAuthProfile } from '../../accounts/oauth.js';
 import { cookieOptions, SESSION_COOKIE } from '../../accounts/sessions.js';
-import { userView } from '../../accounts/users.js';
+import { userView, type UserRow } from '../../accounts/users.js';
 import { DarkroomError } from '../../domain/errors.js';
 import { identityOf } from '../auth.js';
 import type { HttpContext } from '../context.js';
@@ -15,6 +16,9 @@ const Provider = z.object({ provider: z.enum(['github', 'google']) });
 const Callback = z.object({ code: z.string().min(1).max(2048), state: z.string().min(1).max(512) });
 const KeyParams = z.object({ id: z.string().min(1).max(64) });
 const OAUTH_COOKIE = 'darkroom_oauth';
+
+/** Why an OAuth sign-in came back without one; the studio words each (web/src/lib/sign-in-problems.ts). */
+type SignInProblem = 'cancelled' | 'unverified' | 'failed' | 'no_email';
 
 /** What the sign-in start left in its cookie; nothing usable if it was tampered with. */
 function readOAuthCookie(value: string | undefined): { provider?: string; state?: string; verifier?: string } {
@@ -82,15 +86,34 @@ export async function authRoutes(app: FastifyInstance, context: HttpContext) {
   app.get('/api/v1/auth/oauth/:provider/callback', { schema: { tags: ['accounts'], summary: 'Where the provider sends the user back' } }, async (request, reply) => {
     requireAccounts();
     const { provider } = parse(Provider, request.params);
-    const { code, state } = parse(Callback, request.query);
-    const client = accounts.oauth.get(provider);
     const saved = readOAuthCookie(request.cookies[OAUTH_COOKIE]);
     reply.clearCookie(OAUTH_COOKIE, cookie);
+    // A browser lands here, so a failed sign-in goes back to the studio's sign-in screen with
+    // a code it puts into words, not to a page of JSON.
+    const back = (problem: SignInProblem) => {
+      request.log.info({ provider, problem }, 'oauth sign-in failed');
+      return reply.redirect(`/?signin_error=${problem}&provider=${provider}`);
+    };
+    // The provider sends `error` instead of a code when the user declines (RFC 6749 4.1.2.1).
+    if ((request.query as Record<string, unknown>).error !== undefined) return back('cancelled');
+    const callback = Callback.safeParse(request.query);
+    const client = accounts.oauth.get(provider);
     // The state must come back unchanged in the same browser: otherwise this is a forged callback.
-    if (!client || saved.provider !== provider || !saved.state || saved.state !== state) {
-      throw new DarkroomError('unauthorized', 'The sign-in could not be verified (it expired, or was started elsewhere); please try again');
+    if (!callback.success || !client || saved.provider !== provider || !saved.state || saved.state !== callback.data.state) return back('unverified');
+    let profile: OAuthProfile;
+    try {
+      profile = await client.finish(callback.data.code, saved.verifier);
+    } catch {
+      return back('failed');
     }
-    const user = await accounts.accounts.signInWithOAuth(provider, await client.finish(code, saved.verifier));
+    let user: UserRow;
+    try {
+      user = await accounts.accounts.signInWithOAuth(provider, profile);
+    } catch (error) {
+      // Its one refusal: a new identity without a verified email address.
+      if (DarkroomError.isInstance(error) && error.code === 'unauthorized') return back('no_email');
+      throw error;
+    }
     await startSession(reply, user.id);
     return reply.redirect('/');
   });

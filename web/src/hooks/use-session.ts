@@ -6,6 +6,7 @@
 import { createContext, useCallback, useContext, useEffect, useRef, useState } from 'react';
 import { ApiError, api, messageOf, onSignedOut } from '../api/client';
 import type { AuthMethods, Me } from '../api/types';
+import { takeSignInProblem } from '../lib/sign-in-problems';
 import { forgetPrompts } from './use-params-state';
 
 export type Session =
@@ -15,6 +16,8 @@ export type Session =
   | { status: 'signed-in'; methods: AuthMethods; me: Me };
 
 const OFF: AuthMethods = { accounts: false, signup: false, oauth: [] };
+// Read once, as the studio loads: only the way back from a failed GitHub or Google sign-in carries one.
+const returnedProblem = takeSignInProblem();
 
 async function check(reason: string | null = null): Promise<Session> {
   let methods: AuthMethods;
@@ -55,7 +58,7 @@ export function useSession() {
   }, []);
 
   useEffect(() => {
-    void refresh();
+    void refresh(returnedProblem);
   }, [refresh]);
 
   useEffect(

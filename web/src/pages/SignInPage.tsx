@@ -7,10 +7,10 @@ import type { AuthMethods, OAuthProvider } from '../api/types';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { PasswordInput } from '../components/PasswordInput';
 import { isNarrow } from '../lib/platform';
+import { PROVIDER_NAMES } from '../lib/sign-in-problems';
 
 /** The server's rule (src/accounts/passwords.ts), checked here first to save a round trip. */
 const MIN_PASSWORD = 10;
-const PROVIDERS: Record<OAuthProvider, string> = { github: 'GitHub', google: 'Google' };
 
 interface Props {
   methods: AuthMethods;
@@ -128,7 +128,7 @@ export function SignInPage({ methods, reason, email: knownEmail, onSignedIn }: P
             </p>
             {methods.oauth.map((provider) => (
               <a key={provider} className="button button-wide" href={`/api/v1/auth/oauth/${provider}`}>
-                {register ? 'Sign up' : 'Sign in'} with {PROVIDERS[provider] ?? provider}
+                {register ? 'Sign up' : 'Sign in'} with {PROVIDER_NAMES[provider] ?? provider}
               </a>
             ))}
           </div>
