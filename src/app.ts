@@ -27,6 +27,7 @@ import { ApiKeyService } from './accounts/api-keys.js';
 import { AuditLog } from './accounts/audit.js';
 import { IpHasher } from './accounts/ip-hash.js';
 import { Ledger } from './accounts/ledger.js';
+import { ImageLinks } from './accounts/image-links.js';
 import { OAuthProvider, type ProviderName } from './accounts/oauth.js';
 import { SessionService } from './accounts/sessions.js';
 import { UserService } from './accounts/users.js';
@@ -103,6 +104,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
     const apiKeys = new ApiKeyService({ db: store.db, clock });
     const audit = new AuditLog({ db: store.db, clock });
     const ipHasher = new IpHasher({ db: store.db, clock });
+    const imageLinks = new ImageLinks({ key: Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), 'darkroom image links', 32)), clock, lifetimeMs: 60 * 60_000 });
     const bus = new ProgressBus();
     const pool = new WorkerPool({
       store: jobStore,
@@ -165,6 +167,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
         ledger,
         audit,
         ipHasher,
+        imageLinks,
         oauth,
       },
       version: VERSION,

@@ -181,6 +181,35 @@ describe('OAuth', () => {
   });
 });
 
+describe('image links', () => {
+  it('gives OpenAI url responses links that open without a key, for that image only', async () => {
+    const caller = await makeCaller(server, 'links@example.org');
+    const response = await caller.fetch('/v1/images/generations', { method: 'POST', json: { prompt: 'a red circle', n: 2, size: '64x64', response_format: 'url' } });
+    expect(response.status).toBe(200);
+    const [first, second] = ((await response.json()) as { data: { url: string }[] }).data.map((d) => new URL(d.url));
+    const image = await fetch(first!);
+    expect(image.status).toBe(200);
+    expect(image.headers.get('content-type')).toBe('image/png');
+    expect((await image.arrayBuffer()).byteLength).toBeGreaterThan(100);
+
+    // The second image's signature does not open the first.
+    const swapped = new URL(first!);
+    swapped.searchParams.set('signature', second!.searchParams.get('signature')!);
+    expect((await fetch(swapped)).status).toBe(401);
+    // Nor does a link reach anything but the image's bytes, or anyone else's images.
+    const list = new URL(`${server.url}/api/v1/images${first!.search}`);
+    expect((await fetch(list)).status).toBe(401);
+    const other = await makeCaller(server, 'links-other@example.org');
+    const theirs = new URL(first!);
+    theirs.searchParams.set('owner', other.id);
+    expect((await fetch(theirs)).status).toBe(401);
+    // Deleting the image ends its links.
+    const id = first!.pathname.split('/').at(-1)!;
+    expect((await caller.fetch(`/api/v1/images/${id}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await fetch(first!)).status).toBe(404);
+  });
+});
+
 describe('serving', () => {
   it('lets anonymous callers reach only the public routes', async () => {
     const call = anonymous(server);

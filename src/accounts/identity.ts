@@ -7,8 +7,8 @@ export interface Identity {
   /** The owner id that rows are filed under: a user id, or "local". */
   owner: string;
   role: Role;
-  /** How the request proved it: a session cookie, an API key, or nothing (auth off). */
-  via: 'session' | 'api-key' | 'local';
+  /** How the request proved it: a session cookie, an API key, a signed image link, or nothing (auth off). */
+  via: 'session' | 'api-key' | 'image-link' | 'local';
 }
 
 export const LOCAL_OWNER: Identity = { owner: 'local', role: 'admin', via: 'local' };

@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import '@fastify/cookie';
 import type { ApiKeyService } from '../accounts/api-keys.js';
 import { LOCAL_OWNER, type Identity } from '../accounts/identity.js';
+import type { ImageLinks } from '../accounts/image-links.js';
 import { SESSION_COOKIE, type SessionService } from '../accounts/sessions.js';
 import { DarkroomError } from '../domain/errors.js';
 
@@ -19,11 +20,14 @@ export interface AuthContext {
   enabled: boolean;
   sessions: SessionService;
   apiKeys: ApiKeyService;
+  imageLinks: ImageLinks;
 }
 
 /** Routes anyone may call with accounts on; every other API route needs a signed-in caller. */
 const PUBLIC = [/^\/healthz$/, /^\/privacy$/, /^\/api\/docs(\/|$)/, /^\/api\/v1\/auth\//];
 const API = /^\/(api|v1|sdapi)\//;
+/** The one route a signed image link opens: the image's bytes. */
+const IMAGE = /^\/api\/v1\/images\/([^/]+)$/;
 
 export function isPublicPath(path: string): boolean {
   return PUBLIC.some((p) => p.test(path)) || !API.test(path);
@@ -44,11 +48,20 @@ export function installIdentity(app: FastifyInstance, auth: AuthContext) {
       request.identity = { owner: user.id, role: user.role, via: 'api-key' };
       return;
     }
+    const path = request.url.split('?')[0]!;
+    const query = request.query as Record<string, string | undefined>;
+    const image = request.method === 'GET' && query.signature !== undefined ? IMAGE.exec(path) : null;
+    if (image) {
+      const owner = auth.imageLinks.verify(decodeURIComponent(image[1]!), query);
+      if (!owner) throw new DarkroomError('unauthorized', 'This image link is not valid or has expired (links last an hour); ask for the image again');
+      request.identity = { owner, role: 'user', via: 'image-link' };
+      return;
+    }
     const token = request.cookies[SESSION_COOKIE];
     const user = token ? await auth.sessions.resolve(token) : undefined;
     request.identity = user ? { owner: user.id, role: user.role, via: 'session' } : null;
     // Deny by default: a route that forgets to ask for an identity still gets no anonymous caller.
-    if (!request.identity && !isPublicPath(request.url.split('?')[0]!)) identityOf(request);
+    if (!request.identity && !isPublicPath(path)) identityOf(request);
   });
 }
 

@@ -10,6 +10,7 @@ import { identityOf } from './auth.js';
 import type { Accounts } from '../accounts/accounts.js';
 import type { ApiKeyService } from '../accounts/api-keys.js';
 import type { AuditLog } from '../accounts/audit.js';
+import type { ImageLinks } from '../accounts/image-links.js';
 import type { IpHasher } from '../accounts/ip-hash.js';
 import type { Ledger } from '../accounts/ledger.js';
 import type { OAuthProvider } from '../accounts/oauth.js';
@@ -56,6 +57,7 @@ export interface HttpContext {
     ledger: Ledger;
     audit: AuditLog;
     ipHasher: IpHasher;
+    imageLinks: ImageLinks;
     oauth: Map<string, OAuthProvider>;
   };
   /** The built web studio (web/dist); absent when it has not been built. */

@@ -78,7 +78,9 @@ function requireFile(files: Map<string, Buffer>, name: string): Buffer {
 }
 
 export async function openAiRoutes(app: FastifyInstance, context: HttpContext) {
-  const { jobs, images, catalog, limits } = context;
+  const { jobs, images, catalog, limits, accounts } = context;
+  // With accounts on, a url must open without the caller's key, as OpenAI's do: a signed link.
+  const linkTo = (owner: string, image: { id: string; url: string }) => (accounts.enabled ? accounts.imageLinks.sign(owner, image.id) : image.url);
 
   /**
    * OpenAI's mask repaints where it is transparent; Darkroom's repaints where it is white.
@@ -107,7 +109,7 @@ export async function openAiRoutes(app: FastifyInstance, context: HttpContext) {
     const data = await Promise.all(
       ended.images.map(async (image) =>
         output.response_format === 'url'
-          ? { url: new URL(image.url, origin).href }
+          ? { url: new URL(linkTo(owner, image), origin).href }
           : { b64_json: (await encode((await images.bytes(owner, image.id)).data, output.output_format)).toString('base64') },
       ),
     );
