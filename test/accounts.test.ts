@@ -168,6 +168,16 @@ describe('OAuth', () => {
     expect(cookieOf(done, 'darkroom_session')).toBeUndefined();
   });
 
+  it('does not hand a password account to whoever signs in with its address (no pre-registration takeover)', async () => {
+    const registered = await anonymous(server)('/api/v1/auth/register', { method: 'POST', json: { email: 'victim@example.org', password: 'registered by someone else' } });
+    expect(registered.status).toBe(201);
+    const done = await oauthSignIn('github', { subject: 'victim-gh', email: 'victim@example.org', verified: true });
+    expect(done.headers.get('location')).toBe('/?signin_error=has_password&provider=github');
+    expect(cookieOf(done, 'darkroom_session')).toBeUndefined();
+    const linked = await server.services.store.db.selectFrom('oauth_identities').select('subject').where('subject', '=', 'victim-gh').execute();
+    expect(linked).toEqual([]);
+  });
+
   it('sends a declined sign-in back to the studio, and one the provider fails to finish', async () => {
     const start = await fetch(`${server.url}/api/v1/auth/oauth/github`, { redirect: 'manual' });
     const state = new URL(start.headers.get('location')!).searchParams.get('state')!;

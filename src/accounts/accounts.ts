@@ -41,8 +41,14 @@ export class Accounts {
       .executeTakeFirst();
     if (linked) return linked;
     if (!profile.email) throw new DarkroomError('unauthorized', `Your ${provider} account has no verified email address to sign in with`);
-    // A verified address at the provider proves the same person as our account with it.
-    const user = (await users.byEmail(profile.email)) ?? (await this.create({ email: profile.email }));
+    // A verified address at the provider proves the same person as our account with it, unless
+    // that account has a password: sign-up does not verify addresses, so someone could have
+    // registered the address first to share the account its owner would sign in to.
+    const existing = await users.byEmail(profile.email);
+    if (existing?.password_hash) {
+      throw new DarkroomError('conflict', `An account with your ${provider} email address already exists here; sign in with its password`);
+    }
+    const user = existing ?? (await this.create({ email: profile.email }));
     await db.insertInto('oauth_identities').values({ provider, subject: profile.subject, user_id: user.id }).execute();
     return user;
   }

@@ -18,7 +18,7 @@ const KeyParams = z.object({ id: z.string().min(1).max(64) });
 const OAUTH_COOKIE = 'darkroom_oauth';
 
 /** Why an OAuth sign-in came back without one; the studio words each (web/src/lib/sign-in-problems.ts). */
-type SignInProblem = 'cancelled' | 'unverified' | 'failed' | 'no_email';
+type SignInProblem = 'cancelled' | 'unverified' | 'failed' | 'no_email' | 'has_password';
 
 /** What the sign-in start left in its cookie; nothing usable if it was tampered with. */
 function readOAuthCookie(value: string | undefined): { provider?: string; state?: string; verifier?: string } {
@@ -110,8 +110,10 @@ export async function authRoutes(app: FastifyInstance, context: HttpContext) {
     try {
       user = await accounts.accounts.signInWithOAuth(provider, profile);
     } catch (error) {
-      // Its one refusal: a new identity without a verified email address.
+      // Its refusals: a new identity without a verified email address, or one whose address
+      // belongs to a password account.
       if (DarkroomError.isInstance(error) && error.code === 'unauthorized') return back('no_email');
+      if (DarkroomError.isInstance(error) && error.code === 'conflict') return back('has_password');
       throw error;
     }
     await startSession(reply, user.id);

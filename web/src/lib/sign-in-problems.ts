@@ -11,6 +11,7 @@ const MESSAGES: Record<string, (provider: string) => string> = {
   unverified: (p) => `The sign-in with ${p} could not be verified: it took too long, or was started in another browser. Please try again.`,
   failed: (p) => `${p} did not complete the sign-in. Please try again.`,
   no_email: (p) => `Your ${p} account has no verified email address. Verify one at ${p}, or sign in with email and password.`,
+  has_password: (p) => `An account with your ${p} email address already exists here. Sign in with its password.`,
 };
 
 /** The sign-in problem the address reports, if any, in words; takes it out of the address bar. */
