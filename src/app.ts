@@ -178,7 +178,15 @@ export function createApp(config: Config, options: AppOptions = {}) {
         purge: { interval: formatDuration(config.purgeIntervalMs), last: await lastPurge(store.db) },
       }),
     };
-    const purge = () => purgeExpired({ db: store.db, blobs, clock, retention: config.retention, checkpoint: () => store.checkpoint() });
+    const purge = () =>
+      purgeExpired({
+        db: store.db,
+        blobs,
+        clock,
+        retention: config.retention,
+        checkpoint: () => store.checkpoint(),
+        sweeps: [() => sessions.purgeExpired(), () => ipHasher.destroyOld()],
+      });
     return {
       async start() {
         await ledger.settleFinished();

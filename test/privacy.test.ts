@@ -43,8 +43,22 @@ describe('privacy', () => {
     expect(files[mine.file]!.subarray(1, 4).toString()).toBe('80,78,71');
   });
 
-  it('erases everything of the caller at once', async () => {
+  it('erases everything of the caller at once, remembered Idempotency-Keys too', async () => {
     await generate('a yellow circle to forget');
+    const submit = () =>
+      fetch(`${server.url}/api/v1/jobs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': 'erase-me' },
+        body: JSON.stringify({ operation: 'txt2img', prompt: 'a keyed circle', steps: 2 }),
+      });
+    const before = (await (await submit()).json()) as { id: string };
+    expect((await fetch(`${server.url}/api/v1/me`, { method: 'DELETE' })).status).toBe(204);
+    // The key no longer points at the erased job: the same request makes a new one.
+    const after = await submit();
+    expect(after.status).toBe(202);
+    const fresh = ((await after.json()) as { id: string }).id;
+    expect(fresh).not.toBe(before.id);
+    await readEvents(`${server.url}/api/v1/jobs/${fresh}/events`);
     expect((await fetch(`${server.url}/api/v1/me`, { method: 'DELETE' })).status).toBe(204);
     const jobs = (await (await fetch(`${server.url}/api/v1/jobs`)).json()) as { jobs: unknown[] };
     const images = (await (await fetch(`${server.url}/api/v1/images`)).json()) as { images: unknown[] };

@@ -68,4 +68,18 @@ describe('retention', () => {
     expect((await json(`/api/v1/jobs/${kept.id}`)).status).toBe('done');
     expect((await json('/api/v1/images')).images).toHaveLength(1);
   });
+
+  it('purges ended sessions and IP salts older than 48 hours', async () => {
+    const { accounts, http, store } = server.services;
+    const user = await accounts.create({ email: 'sessions@example.org', password: 'a long enough password' });
+    await http.accounts.sessions.create(user.id);
+    await http.accounts.ipHasher.hash('192.0.2.7');
+    const count = async (table: 'sessions' | 'ip_salts') => (await store.db.selectFrom(table).selectAll().execute()).length;
+    await server.services.purge();
+    expect([await count('sessions'), await count('ip_salts')]).toEqual([1, 1]);
+
+    now += 31 * 24 * HOUR;
+    await server.services.purge();
+    expect([await count('sessions'), await count('ip_salts')]).toEqual([0, 0]);
+  });
 });

@@ -66,7 +66,6 @@ export class Accounts {
         .select('transaction_id')
         .where((eb) => eb.or([eb('account', '=', account), eb('job_id', 'in', jobs)]));
       await tx.deleteFrom('ledger').where('transaction_id', 'in', touched).execute();
-      await tx.deleteFrom('idempotency_keys').where('owner', '=', userId).execute();
     });
     await this.deps.users.remove(userId);
     await this.deps.checkpoint();

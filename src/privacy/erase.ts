@@ -24,6 +24,8 @@ export async function eraseOwner(deps: EraseDeps, owner: string): Promise<{ jobs
     const images = await tx.selectFrom('images').select('blob_key').where('owner', '=', owner).execute();
     await tx.deleteFrom('images').where('owner', '=', owner).execute();
     const deleted = await tx.deleteFrom('jobs').where('owner', '=', owner).executeTakeFirst();
+    // A remembered Idempotency-Key would otherwise answer for a job that is gone.
+    await tx.deleteFrom('idempotency_keys').where('owner', '=', owner).execute();
     return { keys: images.map((i) => i.blob_key), jobs: Number(deleted.numDeletedRows) };
   });
   await Promise.all(keys.map((key) => deps.blobs.delete(key)));

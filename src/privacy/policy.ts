@@ -49,7 +49,7 @@ export function describePolicy(retention: RetentionPolicy, purgeIntervalMs: numb
       'Server logs never contain prompts, request bodies or client IP addresses.',
       'Uploaded images are re-encoded: EXIF, GPS, XMP and text metadata are removed.',
       'Generated images carry no prompt in their metadata.',
-      'You can download everything Darkroom holds for you, and erase it all at once.',
+      'You can download everything Darkroom holds for you, and erase it all at once; only audit records, which hold no text, stay for their window.',
     ],
   };
 }

@@ -16,6 +16,8 @@ export interface PurgeDeps {
   clock: Clock;
   retention: RetentionPolicy;
   checkpoint(): Promise<void>;
+  /** Other expired records to delete before the checkpoint: ended sessions, old IP salts. */
+  sweeps?: (() => Promise<unknown>)[];
 }
 
 export interface PurgeReport {
@@ -62,6 +64,7 @@ export async function purgeExpired(deps: PurgeDeps): Promise<PurgeReport> {
     return { prompts: Number(cleared.numUpdatedRows), jobs: jobsDeleted };
   });
   await Promise.all(expiredImages.map((image) => deps.blobs.delete(image.blob_key)));
+  for (const sweep of deps.sweeps ?? []) await sweep();
   await deps.checkpoint();
   const finished = deps.clock.now();
   await db

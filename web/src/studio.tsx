@@ -11,7 +11,7 @@ import { ErrorNotice } from './components/ErrorNotice';
 import { BRUSH_MAX, BRUSH_MIN } from './components/MaskPainter';
 import { navigate, type Route } from './hooks/use-hash-route';
 import { useModels } from './hooks/use-models';
-import { useParamsState } from './hooks/use-params-state';
+import { forgetPrompts, useParamsState } from './hooks/use-params-state';
 import { useStoredState } from './hooks/use-stored-state';
 import { useStyles } from './hooks/use-styles';
 import type { PageInfo } from './lib/pages';
@@ -44,6 +44,8 @@ export function Studio({ route, pages, account, onErased }: Props) {
   const [editNote, setEditNote] = useState<string | null>(null);
   const clearEditNote = useCallback(() => setEditNote(null), []);
   const [appError, setAppError] = useState<string | null>(null);
+  // Bumped by an erasure: Create and Edit start afresh, without the results and prompts they held.
+  const [generation, setGeneration] = useState(0);
 
   // Moving between pages puts the focus on the new page's heading (for keyboards and
   // screen readers); the first page load leaves the focus alone.
@@ -116,9 +118,10 @@ export function Studio({ route, pages, account, onErased }: Props) {
             </header>
             <ErrorBoundary area={`the ${page.label} page`} resetKey={route}>
               {page.route === 'create' ? (
-                <CreatePage active={active} params={createParams} setParams={setCreateParams} models={models} styles={styles} onEditImage={editImage} />
+                <CreatePage key={generation} active={active} params={createParams} setParams={setCreateParams} models={models} styles={styles} onEditImage={editImage} />
               ) : page.route === 'edit' ? (
                 <EditPage
+                  key={generation}
                   active={active}
                   params={editParams}
                   setParams={setEditParams}
@@ -140,8 +143,13 @@ export function Studio({ route, pages, account, onErased }: Props) {
                 <PrivacyPage
                   account={account}
                   onErased={() => {
+                    forgetPrompts();
+                    const blank = { prompt: '', negative_prompt: '' };
+                    setCreateParams((p) => ({ ...p, ...blank }));
+                    setEditParams((p) => ({ ...p, ...blank }));
                     setSource(null);
                     setBlend([]);
+                    setGeneration((g) => g + 1);
                     onErased();
                   }}
                 />

@@ -17,7 +17,8 @@ const CLASSES: { key: string; label: string; what: string }[] = [
   { key: 'uploads', label: 'Uploads', what: 'images and masks you send for editing' },
   { key: 'outputs', label: 'Unsaved images', what: 'results you have not saved' },
   { key: 'saved', label: 'Saved images', what: 'results you chose to keep' },
-  { key: 'usage', label: 'Usage records', what: 'counts of jobs, for limits; no prompts or images' },
+  { key: 'usage', label: 'Usage records', what: 'job settings without prompts, and purge runs' },
+  { key: 'audit', label: 'Audit records', what: 'administrators’ actions and moderation decisions: categories and hashes, never text; erasing everything keeps them for this window' },
 ];
 
 function download(blob: Blob, name: string) {
