@@ -75,7 +75,6 @@ export function createApp(config: Config, options: AppOptions = {}) {
   const log = options.log ?? { warn: () => {} };
 
   async function open(): Promise<Services> {
-    if (config.databaseUrl) throw new Error('DARKROOM_DATABASE_URL is not supported yet; unset it to use SQLite');
     const store = await openSqlite(join(config.dataDir, 'darkroom.db'), options.store);
     const blobs = new FileBlobStore(join(config.dataDir, 'blobs'));
     await blobs.sweepTemporary();

@@ -15,8 +15,6 @@ export interface Config {
   hfEndpoint: string;
   host: string;
   port: number;
-  /** Unset: SQLite in the data folder. */
-  databaseUrl: string | undefined;
   /** Jobs run at once (each in its own inference thread). */
   workers: number;
   /** Queued jobs beyond this are refused with 429. */
@@ -98,31 +96,62 @@ function oauthFrom(env: NodeJS.ProcessEnv): Config['oauth'] {
   return out;
 }
 
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** INTERFACE.md names the scale-out settings; until they are built, setting one is an error, not silently ignored. */
+const NOT_YET = {
+  DARKROOM_DATABASE_URL: 'Darkroom stores everything in SQLite in the data folder',
+  DARKROOM_REDIS_URL: 'Darkroom queues jobs in its own database',
+  DARKROOM_S3_BUCKET: 'Darkroom keeps image files in the data folder',
+  DARKROOM_S3_ENDPOINT: 'Darkroom keeps image files in the data folder',
+};
+
+/** How often the purge runs: at least a second, and within what a timer can wait (24 days). */
+function purgeInterval(env: NodeJS.ProcessEnv): number {
+  const ms = parseDuration(env.DARKROOM_PURGE_INTERVAL || '15m', 'DARKROOM_PURGE_INTERVAL');
+  if (ms === null || ms < 1000 || ms > 2 ** 31 - 1) {
+    throw new RangeError(`Expected DARKROOM_PURGE_INTERVAL to be from 1s to 24d, got "${env.DARKROOM_PURGE_INTERVAL}"`);
+  }
+  return ms;
+}
+
+function signup(env: NodeJS.ProcessEnv): boolean {
+  const value = (env.DARKROOM_SIGNUP || 'closed').toLowerCase();
+  if (value !== 'open' && value !== 'closed') throw new RangeError(`Expected DARKROOM_SIGNUP to be open or closed, got "${env.DARKROOM_SIGNUP}"`);
+  return value === 'open';
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  for (const [name, instead] of Object.entries(NOT_YET)) {
+    if (env[name]) throw new RangeError(`${name} is not supported yet (${instead}); unset it`);
+  }
   const dataDir = resolve(cwd, env.DARKROOM_DATA_DIR || './data');
   const port = integer(env, 'DARKROOM_PORT', 7860, 0, 65535);
+  const host = env.DARKROOM_HOST || '127.0.0.1';
   return {
     dataDir,
     modelsDir: resolve(cwd, env.DARKROOM_MODELS_DIR || join(dataDir, 'models')),
     builtInModelsDir: join(packageRoot(), 'models'),
     hfEndpoint: (env.HF_ENDPOINT || 'https://huggingface.co').replace(/\/+$/, ''),
-    host: env.DARKROOM_HOST || '127.0.0.1',
+    host,
     port,
-    databaseUrl: env.DARKROOM_DATABASE_URL || undefined,
     workers: integer(env, 'DARKROOM_WORKERS', 1, 1, 64),
     queueLimit: integer(env, 'DARKROOM_QUEUE_LIMIT', 100, 1, 1_000_000),
     maxUploadBytes: integer(env, 'DARKROOM_MAX_UPLOAD_MB', 20, 1, 1024) * 1024 * 1024,
     maxPixels: integer(env, 'DARKROOM_MAX_PIXELS', 4096 * 4096, 1, 1 << 30),
     previews: integer(env, 'DARKROOM_PREVIEWS', 4, 0, 1000),
     retention: retentionFromEnv(env),
-    purgeIntervalMs: parseDuration(env.DARKROOM_PURGE_INTERVAL || '15m', 'DARKROOM_PURGE_INTERVAL') ?? 15 * 60_000,
-    auth: onOff(env, 'DARKROOM_AUTH', false),
+    purgeIntervalMs: purgeInterval(env),
+    // Accounts are on by default wherever others could reach the server.
+    auth: onOff(env, 'DARKROOM_AUTH', !isLoopback(host)),
     masterKey: env.DARKROOM_MASTER_KEY || undefined,
-    signupOpen: (env.DARKROOM_SIGNUP || 'closed') === 'open',
+    signupOpen: signup(env),
     startingCredits: integer(env, 'DARKROOM_STARTING_CREDITS', 100, 0, 1_000_000_000),
     costs: parseCosts(env.DARKROOM_COSTS || ''),
     rateLimit: integer(env, 'DARKROOM_RATE_LIMIT', 120, 1, 1_000_000),
-    publicUrl: (env.DARKROOM_PUBLIC_URL || `http://${env.DARKROOM_HOST || '127.0.0.1'}:${port}`).replace(/\/+$/, ''),
+    publicUrl: (env.DARKROOM_PUBLIC_URL || `http://${host}:${port}`).replace(/\/+$/, ''),
     oauth: oauthFrom(env),
     moderation: loadModerationPolicy(env.DARKROOM_MODERATION_POLICY || undefined),
     screenImages: onOff(env, 'DARKROOM_MODERATION_IMAGES', true),

@@ -175,8 +175,9 @@ describe('account administration', () => {
     expect(JSON.parse(result.stdout)).toMatchObject({ images_deleted: expect.any(Number), prompts_cleared: expect.any(Number) });
   });
 
-  it('refuses to serve beyond loopback without accounts', async () => {
-    const result = await darkroom('serve', '--host', '0.0.0.0', '--port', '0');
+  it('refuses to serve beyond loopback with accounts turned off', async () => {
+    // Accounts are on by default there (src/config.test.ts); turned off, the server refuses.
+    const result = await darkroomWith({ env: { DARKROOM_AUTH: 'off' } }, 'serve', '--host', '0.0.0.0', '--port', '0');
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/Refusing to listen on 0\.0\.0\.0 without accounts/);
   });

@@ -1,6 +1,6 @@
-// Opens the database: SQLite in the data folder by default (WAL, secure_delete, foreign
-// keys), PostgreSQL when DARKROOM_DATABASE_URL says so, and brings the schema up to date.
-// SQL that only one of them speaks stays in this file.
+// Opens the database, SQLite in the data folder (WAL, secure_delete, foreign keys), and
+// brings the schema up to date. SQL that only SQLite speaks stays in this file, so that
+// PostgreSQL can follow behind the same Kysely schema.
 
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -25,7 +25,6 @@ const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 
 export interface Store {
   db: Kysely<Database>;
-  dialect: 'sqlite' | 'postgres';
   /** Truncates the write-ahead log so deleted rows leave no copy in it (SQLite only). */
   checkpoint(): Promise<void>;
   close(): Promise<void>;
@@ -52,7 +51,6 @@ export async function openSqlite(path: string, options: SqliteOptions = {}): Pro
   await migrate(db);
   return {
     db,
-    dialect: 'sqlite',
     checkpoint: async () => {
       if (!options.unsafeKeepDeletedBytes) await sql`PRAGMA wal_checkpoint(TRUNCATE)`.execute(db);
     },

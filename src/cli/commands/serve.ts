@@ -2,16 +2,12 @@
 
 import { Command } from 'commander';
 import { createApp } from '../../app.js';
-import { loadConfig } from '../../config.js';
+import { isLoopback, loadConfig } from '../../config.js';
 import { DarkroomError } from '../../domain/errors.js';
 import { buildServer, logSerializers } from '../../http/server.js';
 import type { CliIo } from '../io.js';
 import { number } from '../parse.js';
 import pino from 'pino';
-
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
 
 export interface ServeOptions {
   host?: string;
