@@ -4,6 +4,7 @@
 // benchmark can tell how much of a generation is onnxruntime and how much is our glue.
 
 import { stat } from 'node:fs/promises';
+import { sep } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { DarkroomError } from '../../domain/errors.js';
 import { decodeHalf, encodeHalf } from './fp16.js';
@@ -165,9 +166,11 @@ export class SessionPool {
     await (await entry.model).release();
   }
 
-  /** Releases every session (on shutdown, or when a model is removed). */
-  async close(prefix = ''): Promise<void> {
-    const paths = [...this.models.keys()].filter((p) => p.startsWith(prefix));
+  /** Releases every session (on shutdown), or those of the model in `folder` (when it is removed). */
+  async close(folder?: string): Promise<void> {
+    // Matched with the separator: closing "…/a--sd" must leave "…/a--sd-turbo" open.
+    const inside = folder === undefined ? '' : folder.endsWith(sep) ? folder : folder + sep;
+    const paths = [...this.models.keys()].filter((p) => p.startsWith(inside));
     await Promise.all(paths.map((p) => this.evict(p).catch(() => undefined)));
   }
 }
