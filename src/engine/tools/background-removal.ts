@@ -6,7 +6,6 @@
 //   const { mask } = await remover.remove(photo, { output: 'mask' });    // 0..255 matte
 //   const png = await encodeToolImage(image, { format: 'png' });         // or 'webp'
 //   await remover.close();
-//   // or the shared instance: await removeBackground(photo, { output: 'image' })
 //
 // Pre- and post-processing follow IMG.LY's own runInference: the picture is stretched to
 // 1024x1024 (aspect not kept), normalised as (v - 128) / 256 per channel into NCHW, and the
@@ -121,17 +120,6 @@ export class BackgroundRemover {
     }
     return session;
   }
-}
-
-let shared: BackgroundRemover | undefined;
-
-/** Removes the background with a process-wide BackgroundRemover (sessions stay open). */
-export function removeBackground(image: ToolImage, options: RemoveBackgroundOptions & { output: 'image' }): Promise<{ image: RgbaImage }>;
-export function removeBackground(image: ToolImage, options: RemoveBackgroundOptions & { output: 'mask' }): Promise<{ mask: Matte }>;
-export function removeBackground(image: ToolImage, options: RemoveBackgroundOptions): Promise<{ image: RgbaImage } | { mask: Matte }>;
-export function removeBackground(image: ToolImage, options: RemoveBackgroundOptions): Promise<{ image: RgbaImage } | { mask: Matte }> {
-  shared ??= new BackgroundRemover();
-  return shared.remove(image, options);
 }
 
 function checkModel(model: unknown): BackgroundModel {
