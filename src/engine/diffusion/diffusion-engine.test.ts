@@ -1,5 +1,6 @@
 // The diffusion engine's prepared operations on the built-in model: style presets, blends
-// that move with their weights, outpainting that keeps the original region.
+// that move with their weights, outpainting that keeps the original region, sizes that keep
+// the input's shape, and LCM's step limit at a strength.
 
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -75,8 +76,44 @@ describe('outpaint', () => {
     }
   });
 
-  it('needs at least one side, on the model grid', async () => {
+  it('needs at least one side', () => {
     expect(() => JobSpec.parse({ operation: 'outpaint', image: 'x', prompt: '' })).toThrow(/at least one/);
-    await expect(run({ operation: 'outpaint', prompt: '', image: 'x', left: 6 }, [await flat('#000')])).rejects.toMatchObject({ code: 'invalid_parameter' });
+  });
+
+  it('takes margins off the model grid and fits the extended canvas to it', async () => {
+    // 64 + 6 = 70 wide on a grid of 4: the canvas is fitted to 72 x 64.
+    const { images } = await run({ operation: 'outpaint', prompt: '', image: 'x', left: 6, steps: 2, seed: 3 }, [await flat('#000')]);
+    expect([images[0]!.image.width, images[0]!.image.height]).toEqual([72, 64]);
+  });
+});
+
+describe('size', () => {
+  // Strength 0 runs no denoising step, so these only encode and decode.
+  const edit = (size: { width?: number; height?: number }) => ({ operation: 'img2img' as const, prompt: '', image: 'x', strength: 0, steps: 2, seed: 1, ...size });
+
+  it.each([
+    ['width of a square', 512, 512, { width: 32 }, [32, 32]],
+    ['height of a landscape', 256, 128, { height: 16 }, [32, 16]],
+    ['width, rounding the height to the grid of 4', 100, 60, { width: 32 }, [32, 20]],
+    ['width, at least one grid step high', 512, 48, { width: 16 }, [16, 4]],
+  ] as const)('keeps the input aspect ratio when given only the %s', async (_, w, h, size, expected) => {
+    const { images } = await run(edit(size), [await flat('#808080', w, h)]);
+    expect([images[0]!.image.width, images[0]!.image.height]).toEqual(expected);
+  });
+});
+
+describe('lcm', () => {
+  it('refuses more steps than the strength leaves, saying how many it allows', async () => {
+    const spec = { operation: 'img2img' as const, prompt: '', image: 'x', scheduler: 'lcm' as const, strength: 0.05, steps: 4 };
+    // 50 distillation steps (the default original_inference_steps) at strength 0.05 leave 2.
+    await expect(run(spec, [await flat('#808080')])).rejects.toMatchObject({ code: 'invalid_parameter', message: expect.stringMatching(/at most 2 steps .*strength 0\.05/) });
+  });
+
+  it('returns the image at strength 0, as the other schedulers do', async () => {
+    const spec = { operation: 'img2img' as const, prompt: '', image: 'x', strength: 0, steps: 4, seed: 9 };
+    const source = await flat('#c08040');
+    const lcm = (await run({ ...spec, scheduler: 'lcm' }, [source])).images[0]!.image;
+    const euler = (await run({ ...spec, scheduler: 'euler' }, [source])).images[0]!.image;
+    expect(lcm.data).toEqual(euler.data);
   });
 });

@@ -14,6 +14,7 @@ import { loadPipeline } from './load.js';
 import type { SessionPool } from './onnx-session.js';
 import type { DiffusionPipeline, GenerateRequest } from './pipeline.js';
 import { randomSeed } from './rng.js';
+import { lcmMaxSteps } from './schedulers/index.js';
 import { applyStyle, stylePreset } from './styles.js';
 
 export class DiffusionEngine implements Engine {
@@ -33,10 +34,10 @@ export class DiffusionEngine implements Engine {
     if (!isDiffusion(spec) || !model) return;
     const { config } = await this.pipeline(model);
     const f = config.sizeMultiple;
+    // Outpaint margins may be any size: prepare() fits the extended canvas to the grid.
     for (const [name, value] of [
       ['width', spec.width],
       ['height', spec.height],
-      ...(spec.operation === 'outpaint' ? (['left', 'right', 'top', 'bottom'] as const).map((side) => [side, spec[side]] as const) : []),
     ] as const) {
       if (value !== undefined && value % f !== 0) {
         throw new DarkroomError('invalid_parameter', `Expected ${name} to be a multiple of ${f} for ${model.name}, got ${value}`);
@@ -45,8 +46,15 @@ export class DiffusionEngine implements Engine {
     if (spec.operation !== 'txt2img' && !config.files.vaeEncoder) {
       throw new DarkroomError('unsupported_operation', `${model.name} has no VAE encoder, so it cannot start from an image`);
     }
-    if (spec.scheduler === 'lcm' && spec.steps > config.scheduler.original_inference_steps) {
-      throw new DarkroomError('invalid_parameter', `Expected at most ${config.scheduler.original_inference_steps} steps with the lcm scheduler, got ${spec.steps}`);
+    if (spec.scheduler === 'lcm') {
+      // LCM shortens its distillation schedule by the strength, so a weak edit has fewer
+      // steps to take; a strength too weak for any step returns the image, as elsewhere.
+      const strength = 'strength' in spec ? spec.strength : 1;
+      const most = lcmMaxSteps(config.scheduler, strength);
+      if (most > 0 && spec.steps > most) {
+        const at = strength < 1 ? ` at strength ${strength}` : '';
+        throw new DarkroomError('invalid_parameter', `Expected at most ${most} steps with the lcm scheduler${at}, got ${spec.steps}`);
+      }
     }
     if ('style' in spec && spec.style !== undefined && !stylePreset(spec.style)) {
       throw new DarkroomError('invalid_parameter', `Unknown style "${spec.style}" (see GET /api/v1/styles)`);
@@ -122,8 +130,15 @@ export class DiffusionEngine implements Engine {
     return { ...base, ...size, image, strength: spec.strength };
   }
 
+  /**
+   * The asked size; with one side asked, the other keeps the input's aspect ratio; with
+   * none, the input's shape at about `target` pixels on its long side. On the model's grid.
+   */
   private size(spec: DiffusionSpec, width: number, height: number, factor: number, target: number) {
-    const fitted = fitSize(width, height, target, factor);
-    return { width: spec.width ?? fitted.width, height: spec.height ?? fitted.height };
+    const onGrid = (v: number) => Math.max(factor, Math.round(v / factor) * factor);
+    if (spec.width !== undefined && spec.height !== undefined) return { width: spec.width, height: spec.height };
+    if (spec.width !== undefined) return { width: spec.width, height: onGrid((spec.width * height) / width) };
+    if (spec.height !== undefined) return { width: onGrid((spec.height * width) / height), height: spec.height };
+    return fitSize(width, height, target, factor);
   }
 }

@@ -10,6 +10,7 @@ import type { Scheduler, SchedulerConfig } from './scheduler.js';
 import type { SchedulerName } from '../../../domain/job.js';
 
 export type { SchedulerName } from '../../../domain/job.js';
+export { lcmMaxSteps } from './lcm.js';
 
 export interface SchedulerOptions {
   /** img2img strength; only LCM shortens its own schedule with it (others are cut by the pipeline). */

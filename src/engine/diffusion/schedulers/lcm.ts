@@ -6,6 +6,14 @@ import { alphasCumprod } from './noise-schedule.js';
 import { addNoiseAtTimestep } from './ddim.js';
 import type { NoiseSource, Scheduler, SchedulerConfig, StepResult } from './scheduler.js';
 
+/**
+ * The most steps LCM can take at an img2img strength: its distillation schedule
+ * (original_inference_steps) shortened by the strength, as diffusers' LCMScheduler does.
+ */
+export function lcmMaxSteps(config: SchedulerConfig, strength = 1): number {
+  return Math.floor(config.original_inference_steps * strength);
+}
+
 export class LcmScheduler implements Scheduler {
   readonly timesteps: number[];
   readonly initNoiseSigma = 1;
@@ -25,8 +33,14 @@ export class LcmScheduler implements Scheduler {
       throw new RangeError(`Expected steps to be at most ${original} for this LCM model, got ${steps}`);
     }
     const k = Math.floor(config.num_train_timesteps / original);
-    const count = Math.floor(original * strength);
-    if (Math.floor(count / steps) < 1) {
+    const count = lcmMaxSteps(config, strength);
+    if (count === 0) {
+      // A strength too small for even one step keeps the image, as the pipeline does for the
+      // other schedulers when the strength cuts every step: no timesteps, nothing to denoise.
+      this.timesteps = [];
+      return;
+    }
+    if (steps > count) {
       throw new RangeError(`Expected steps to be at most ${count} at strength ${strength}, got ${steps}`);
     }
     const origin = Array.from({ length: count }, (_, i) => (count - i) * k - 1);

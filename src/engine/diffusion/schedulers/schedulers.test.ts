@@ -138,6 +138,11 @@ describe('createScheduler', () => {
     expect(() => createScheduler('lcm', config('leading'), 51)).toThrow(/at most 50/);
   });
 
+  it('gives LCM no timesteps at a strength too weak for one step, so the image is kept', () => {
+    expect(createScheduler('lcm', config('leading'), 4, { strength: 0 }).timesteps).toEqual([]);
+    expect(createScheduler('lcm', config('leading'), 4, { strength: 0.01 }).timesteps).toEqual([]);
+  });
+
   it('rejects prediction types it cannot sample', () => {
     expect(() => parseSchedulerConfig({ prediction_type: 'sample' })).toThrow(/prediction_type/);
   });
