@@ -2,6 +2,7 @@
 // pulled into the models folder (each a folder with model_index.json and, when pulled
 // from the hub, a darkroom-model.json manifest). Names: built-in models by their folder
 // name, pulled ones by their hub repo ("owner/name"), or just "name" when unambiguous.
+// A folder with an unreadable manifest is left out of the list and refused only by name.
 
 import { existsSync } from 'node:fs';
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
@@ -40,11 +41,65 @@ export async function folderSize(dir: string): Promise<number> {
   return total;
 }
 
+/** A model folder as found on disk; `problem` when its manifest cannot be read. */
+interface FoundModel {
+  entry: ModelEntry;
+  problem?: DarkroomError;
+}
+
+/** The manifest, or why it cannot be used (so one broken folder does not hide the others). */
+async function readManifest(path: string): Promise<ModelManifest | Error> {
+  try {
+    const json: unknown = JSON.parse(await readFile(path, 'utf8'));
+    const m = json as Partial<ModelManifest> | null;
+    if (typeof m !== 'object' || m === null || typeof m.repo !== 'string' || typeof m.revision !== 'string' || typeof m.pulledAt !== 'string' || !Array.isArray(m.files)) {
+      return new Error('expected an object with repo, revision, pulledAt and files');
+    }
+    return m as ModelManifest;
+  } catch (error) {
+    return error as Error;
+  }
+}
+
 export class ModelCatalog {
   constructor(private readonly dirs: { builtInModelsDir: string; modelsDir: string }) {}
 
+  /** The usable models; a folder whose manifest is unreadable is left out (resolving it says why). */
   async list(): Promise<ModelEntry[]> {
-    const entries: ModelEntry[] = [];
+    return (await this.scan()).filter((found) => !found.problem).map((found) => found.entry);
+  }
+
+  /** The model by name; model_invalid when that model's manifest cannot be read. */
+  async resolve(name: string): Promise<ModelEntry> {
+    const found = this.find(name, await this.scan());
+    if (found.problem) throw found.problem;
+    return found.entry;
+  }
+
+  /** Deletes a pulled model, also one whose manifest is unreadable (the way to repair it). */
+  async remove(name: string): Promise<ModelEntry> {
+    const { entry: model } = this.find(name, await this.scan());
+    if (model.source === 'built-in') {
+      throw new DarkroomError('invalid_parameter', `${model.name} is built in and cannot be removed`);
+    }
+    await rm(model.path, { recursive: true, force: true });
+    return model;
+  }
+
+  private find(name: string, all: FoundModel[]): FoundModel {
+    const exact = all.find((m) => m.entry.name === name);
+    if (exact) return exact;
+    const byShortName = all.filter((m) => m.entry.name.split('/').pop() === name);
+    if (byShortName.length === 1) return byShortName[0]!;
+    if (byShortName.length > 1) {
+      throw new DarkroomError('invalid_parameter', `"${name}" matches ${byShortName.map((m) => m.entry.name).join(' and ')}; use the full name`);
+    }
+    const known = all.map((m) => m.entry.name).join(', ') || 'none';
+    throw new DarkroomError('model_not_found', `Unknown model "${name}" (installed: ${known}; see "darkroom models list")`);
+  }
+
+  private async scan(): Promise<FoundModel[]> {
+    const found: FoundModel[] = [];
     for (const [dir, builtIn] of [
       [this.dirs.builtInModelsDir, true],
       [this.dirs.modelsDir, false],
@@ -55,40 +110,30 @@ export class ModelCatalog {
         if (!item.isDirectory() || item.name.endsWith('.partial')) continue;
         const path = join(dir, item.name);
         if (!existsSync(join(path, 'model_index.json'))) continue;
-        const manifest = existsSync(join(path, MANIFEST))
-          ? (JSON.parse(await readFile(join(path, MANIFEST), 'utf8')) as ModelManifest)
-          : undefined;
-        entries.push({
-          name: manifest?.repo ?? item.name,
-          path,
-          source: builtIn ? 'built-in' : manifest ? 'hub' : 'local',
-          engine: 'diffusion',
-          ...(manifest ? { manifest } : {}),
+        const manifestPath = join(path, MANIFEST);
+        const manifest = existsSync(manifestPath) ? await readManifest(manifestPath) : undefined;
+        if (manifest instanceof Error) {
+          // Only pulls write a manifest, into folderFor(repo): the folder still names the repo.
+          const name = item.name.replace('--', '/');
+          const problem = new DarkroomError(
+            'model_invalid',
+            `${manifestPath} is unreadable (${manifest.message}); remove the model with "darkroom models rm ${name}" and pull it again`,
+            { cause: manifest },
+          );
+          found.push({ entry: { name, path, source: builtIn ? 'built-in' : 'hub', engine: 'diffusion' }, problem });
+          continue;
+        }
+        found.push({
+          entry: {
+            name: manifest?.repo ?? item.name,
+            path,
+            source: builtIn ? 'built-in' : manifest ? 'hub' : 'local',
+            engine: 'diffusion',
+            ...(manifest ? { manifest } : {}),
+          },
         });
       }
     }
-    return entries;
-  }
-
-  async resolve(name: string): Promise<ModelEntry> {
-    const all = await this.list();
-    const exact = all.find((m) => m.name === name);
-    if (exact) return exact;
-    const byShortName = all.filter((m) => m.name.split('/').pop() === name);
-    if (byShortName.length === 1) return byShortName[0]!;
-    if (byShortName.length > 1) {
-      throw new DarkroomError('invalid_parameter', `"${name}" matches ${byShortName.map((m) => m.name).join(' and ')}; use the full name`);
-    }
-    const known = all.map((m) => m.name).join(', ') || 'none';
-    throw new DarkroomError('model_not_found', `Unknown model "${name}" (installed: ${known}; see "darkroom models list")`);
-  }
-
-  async remove(name: string): Promise<ModelEntry> {
-    const model = await this.resolve(name);
-    if (model.source === 'built-in') {
-      throw new DarkroomError('invalid_parameter', `${model.name} is built in and cannot be removed`);
-    }
-    await rm(model.path, { recursive: true, force: true });
-    return model;
+    return found;
   }
 }

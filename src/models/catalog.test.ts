@@ -1,0 +1,54 @@
+// The catalog on real folders: a pulled model whose manifest is corrupt is left out of the
+// list and refused by name, while every other model keeps working.
+
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MANIFEST, ModelCatalog, type ModelManifest } from './catalog.js';
+
+let root: string;
+let catalog: ModelCatalog;
+
+async function modelFolder(dir: string, manifest?: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'model_index.json'), '{}');
+  if (manifest !== undefined) await writeFile(join(dir, MANIFEST), manifest);
+}
+
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'darkroom-catalog-'));
+  const good: ModelManifest = { repo: 'a/good', revision: 'main', pulledAt: '2025-01-01T00:00:00.000Z', files: [] };
+  await modelFolder(join(root, 'built-in', 'tiny'));
+  await modelFolder(join(root, 'models', 'a--good'), JSON.stringify(good));
+  await modelFolder(join(root, 'models', 'b--broken'), '{"repo": "b/bro');
+  catalog = new ModelCatalog({ builtInModelsDir: join(root, 'built-in'), modelsDir: join(root, 'models') });
+});
+afterEach(() => rm(root, { recursive: true, force: true }));
+
+describe('ModelCatalog with a corrupt manifest', () => {
+  it('lists and resolves the other models', async () => {
+    expect((await catalog.list()).map((m) => m.name)).toEqual(['tiny', 'a/good']);
+    expect((await catalog.resolve('tiny')).source).toBe('built-in');
+    expect((await catalog.resolve('good')).name).toBe('a/good');
+  });
+
+  it.each(['b/broken', 'broken'])('refuses %s as model_invalid, naming the manifest', async (name) => {
+    await expect(catalog.resolve(name)).rejects.toMatchObject({
+      code: 'model_invalid',
+      message: expect.stringContaining(join(root, 'models', 'b--broken', MANIFEST)),
+    });
+  });
+
+  it('refuses a manifest that is JSON but not a manifest', async () => {
+    await writeFile(join(root, 'models', 'b--broken', MANIFEST), '[]');
+    expect((await catalog.list()).map((m) => m.name)).toEqual(['tiny', 'a/good']);
+    await expect(catalog.resolve('b/broken')).rejects.toMatchObject({ code: 'model_invalid' });
+  });
+
+  it('removes the broken model, so it can be pulled again', async () => {
+    expect((await catalog.remove('b/broken')).path).toBe(join(root, 'models', 'b--broken'));
+    expect(existsSync(join(root, 'models', 'b--broken'))).toBe(false);
+  });
+});
