@@ -22,8 +22,8 @@ export const ERROR_STATUS = {
   download_failed: 502,
   checksum_mismatch: 502,
   cancelled: 499,
-  /** A job the server stopped in the middle of, twice. */
-  interrupted: 500,
+  /** A job the server stopped in the middle of, twice: try again. */
+  interrupted: 503,
   internal: 500,
 } as const;
 

@@ -97,7 +97,15 @@ export class ImageService {
     const image = await decodeImageWithAlpha(bytes, { maxPixels: this.deps.limits.maxPixels });
     const now = this.deps.clock.now();
     const row = await this.storeBlob(owner, 'upload', null, image, null, now, expiresAt(this.deps.retention, 'uploads', now));
-    await this.deps.db.insertInto('images').values(row).execute();
+    // Without its row the purge would never find the file: it goes if the row cannot be written.
+    await this.deps.db
+      .insertInto('images')
+      .values(row)
+      .execute()
+      .catch(async (error: unknown) => {
+        await this.discardBlobs([row]);
+        throw error;
+      });
     return imageView(row);
   }
 
@@ -110,7 +118,12 @@ export class ImageService {
     const expires = expiresAt(this.deps.retention, 'outputs', now);
     const provenance = { ...label, creatorTool: this.deps.creatorTool };
     const rows: ImageRow[] = [];
-    for (const { seed, image } of outputs) rows.push(await this.storeBlob(owner, 'output', jobId, image, seed, now, expires, provenance));
+    try {
+      for (const { seed, image } of outputs) rows.push(await this.storeBlob(owner, 'output', jobId, image, seed, now, expires, provenance));
+    } catch (error) {
+      await this.discardBlobs(rows);
+      throw error;
+    }
     return rows;
   }
 

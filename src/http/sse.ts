@@ -18,6 +18,9 @@ export function openEventStream(request: FastifyRequest, reply: FastifyReply): E
     'Cache-Control': 'no-cache, no-transform',
     Connection: 'keep-alive',
     'X-Accel-Buffering': 'no',
+    // The stream is hijacked past Fastify's onSend hook, which sets these on other answers.
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'no-referrer',
   });
   raw.write(': stream open\n\n');
   let open = true;

@@ -30,6 +30,8 @@ export async function runToEnd(jobs: JobService, owner: string, reply: FastifyRe
 
 /** The error a job that did not finish ends a synchronous request with. */
 export function jobFailure(view: JobView): DarkroomError {
-  const { code, message } = view.error ?? { code: 'cancelled', message: 'The job was cancelled.' };
+  // The client is still here, so not 499 (client closed): someone else cancelled the job.
+  if (view.status === 'cancelled') return new DarkroomError('conflict', 'The job was cancelled before it finished');
+  const { code, message } = view.error ?? { code: 'internal', message: 'The job failed.' };
   return new DarkroomError(Object.hasOwn(ERROR_STATUS, code) ? (code as ErrorCode) : 'internal', message || 'The job failed.');
 }

@@ -142,7 +142,8 @@ export class JobService {
     if (job.status === 'queued' && (await this.deps.store.cancelQueued(id, this.deps.clock.now()))) {
       await this.deps.credits.ledger.settle(id, 'release');
       this.deps.bus.publish(id, { type: 'cancelled' });
-    } else if (job.status === 'running') {
+    } else if (job.status === 'queued' || job.status === 'running') {
+      // Running, or claimed by a worker since it was read: the worker stops it.
       this.deps.workers.cancel(id);
     }
     return this.view(owner, id);
@@ -173,6 +174,8 @@ export class JobService {
         stop?.();
         reject(new DarkroomError('cancelled', 'The request was closed'));
       };
+      // A client gone before the wait began never fires 'abort'.
+      if (signal?.aborted) return onAbort();
       signal?.addEventListener('abort', onAbort, { once: true });
       void this.follow(owner, id, (event) => {
         if (!TERMINAL.has(event.type) || ended) return;

@@ -36,8 +36,10 @@ export class ProgressBus {
 
   publish(jobId: string, event: JobEvent): void {
     const channel = this.channel(jobId);
-    // A late subscriber gets every step, but only the latest preview (they are large).
     const last = channel.history.at(-1);
+    // A job ends once: whatever a late worker or an erasure says after that is not news.
+    if (last && TERMINAL.has(last.type)) return;
+    // A late subscriber gets every step, but only the latest preview (they are large).
     if (event.type === 'progress' && last?.type === 'progress' && last.preview) {
       channel.history[channel.history.length - 1] = { type: 'progress', step: last.step, total: last.total };
     }

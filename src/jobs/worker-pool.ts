@@ -44,6 +44,8 @@ export async function previewDataUrl(image: RgbImage): Promise<string> {
 
 export class WorkerPool {
   private readonly running = new Map<string, AbortController>();
+  /** Cancels that arrived between a job's claim and its start here; applied as it starts. */
+  private readonly early = new Set<string>();
   private stopped = false;
   private loops: Promise<void>[] = [];
   private wake: (() => void)[] = [];
@@ -67,11 +69,19 @@ export class WorkerPool {
     for (const wake of this.wake.splice(0)) wake();
   }
 
-  /** Cancels a job this process is running; false if it is not running here. */
+  /**
+   * Cancels a job this process is running; false if it is not running here. A job claimed
+   * but not yet started is remembered for a minute, so the cancel reaches it as it starts.
+   */
   cancel(jobId: string): boolean {
     const controller = this.running.get(jobId);
-    controller?.abort();
-    return controller !== undefined;
+    if (controller) {
+      controller.abort();
+      return true;
+    }
+    this.early.add(jobId);
+    setTimeout(() => this.early.delete(jobId), 60_000).unref();
+    return false;
   }
 
   get busy(): number {
@@ -140,12 +150,14 @@ export class WorkerPool {
     const attempt = job.attempts;
     const controller = new AbortController();
     this.running.set(job.id, controller);
+    if (this.early.delete(job.id)) controller.abort();
     bus.publish(job.id, { type: 'started', attempt });
     // Progress reports are written and published one after another, in step order; the
     // database copy (for polling clients) is refreshed at most every quarter second.
     let reporting = Promise.resolve();
     let written = 0;
     try {
+      if (controller.signal.aborted) throw new DarkroomError('cancelled', 'The job was cancelled.');
       const spec = specOf(job);
       const [inputs, mask] = spec.operation === 'inpaint' ? [[spec.image], spec.mask] : [inputsOf(spec), undefined];
       const engineJob = {
@@ -182,12 +194,14 @@ export class WorkerPool {
         await images.discardBlobs(rows);
         throw error;
       });
-      if (completed) {
-        await this.options.settle(job.id, 'charge');
-        bus.publish(job.id, { type: 'done', images: rows.map(imageView) });
-      } else {
+      if (!completed) {
         await images.discardBlobs(rows);
+        bus.publish(job.id, { type: 'cancelled' });
+        return;
       }
+      // A charge that fails must not make a finished job look failed: the next start settles it.
+      await this.options.settle(job.id, 'charge').catch((error: unknown) => this.options.log.warn({ job: job.id, err: { message: (error as Error).message } }, 'charge failed'));
+      bus.publish(job.id, { type: 'done', images: rows.map(imageView) });
     } catch (error) {
       await reporting;
       // A shutdown leaves the job "running"; the next start re-queues it, as after a crash.
@@ -204,6 +218,9 @@ export class WorkerPool {
       if (await store.finish(job.id, attempt, cancelled ? 'cancelled' : 'failed', reason, clock.now())) {
         await this.options.settle(job.id, 'release');
         bus.publish(job.id, cancelled ? { type: 'cancelled' } : { type: 'failed', error: reason });
+      } else {
+        // Erased meanwhile: whoever follows it still learns that it ended.
+        bus.publish(job.id, { type: 'cancelled' });
       }
     } finally {
       this.running.delete(job.id);

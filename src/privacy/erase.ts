@@ -14,20 +14,24 @@ export interface EraseDeps {
   /** Stops a job running in this process. */
   cancel(jobId: string): boolean;
   destroyKey(owner: string): Promise<void>;
+  /** Tells whoever follows a deleted job that it ended. */
+  ended(jobId: string): void;
 }
 
 export async function eraseOwner(deps: EraseDeps, owner: string): Promise<{ jobs: number; images: number }> {
   const running = await deps.db.selectFrom('jobs').select('id').where('owner', '=', owner).where('status', '=', 'running').execute();
   for (const job of running) deps.cancel(job.id);
   await deps.destroyKey(owner);
-  const { keys, jobs } = await deps.db.transaction().execute(async (tx) => {
+  const { keys, jobs, unfinished } = await deps.db.transaction().execute(async (tx) => {
     const images = await tx.selectFrom('images').select('blob_key').where('owner', '=', owner).execute();
     await tx.deleteFrom('images').where('owner', '=', owner).execute();
+    const unfinished = await tx.selectFrom('jobs').select('id').where('owner', '=', owner).where('status', 'in', ['queued', 'running']).execute();
     const deleted = await tx.deleteFrom('jobs').where('owner', '=', owner).executeTakeFirst();
     // A remembered Idempotency-Key would otherwise answer for a job that is gone.
     await tx.deleteFrom('idempotency_keys').where('owner', '=', owner).execute();
-    return { keys: images.map((i) => i.blob_key), jobs: Number(deleted.numDeletedRows) };
+    return { keys: images.map((i) => i.blob_key), jobs: Number(deleted.numDeletedRows), unfinished };
   });
+  for (const job of unfinished) deps.ended(job.id);
   await Promise.all(keys.map((key) => deps.blobs.delete(key)));
   await deps.checkpoint();
   return { jobs, images: keys.length };

@@ -31,7 +31,8 @@ export async function imageRoutes(app: FastifyInstance, context: HttpContext) {
     const { id } = parse(IdParams, request.params);
     const { thumb } = parse(ImageQuery, request.query);
     const owner = ownerOf(request);
-    reply.header('Cache-Control', 'private, max-age=3600').header('X-Content-Type-Options', 'nosniff');
+    // Not kept in the browser's cache: a deleted or expired image must not outlive its row there.
+    reply.header('Cache-Control', 'no-store');
     if (thumb === '1' || thumb === 'true') return reply.type('image/webp').send(await images.thumbnail(owner, id));
     const { row, data } = await images.bytes(owner, id);
     return reply.type(row.mime).send(data);
