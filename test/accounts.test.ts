@@ -4,6 +4,7 @@
 
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256 } from '../src/accounts/tokens.js';
 import { anonymous, makeCaller, startAccountsServer } from './helpers/accounts.js';
@@ -188,6 +189,24 @@ describe('OAuth', () => {
     const unknown = await fetch(`${server.url}/api/v1/auth/oauth/github/callback?code=never-issued&state=${state}`, { redirect: 'manual', headers });
     expect(unknown.headers.get('location')).toBe('/?signin_error=failed&provider=github');
     expect(cookieOf(unknown, 'darkroom_session')).toBeUndefined();
+  });
+});
+
+describe('export', () => {
+  it('includes the account, its keys without secrets, its credit history and its sign-in identities', async () => {
+    const caller = await makeCaller(server, 'export@example.org', 'user', 40);
+    const response = await caller.fetch('/api/v1/me/export');
+    expect(response.status).toBe(200);
+    const files = unzipSync(new Uint8Array(await response.arrayBuffer()));
+    const text = new TextDecoder().decode(files['account.json']);
+    const account = JSON.parse(text) as Record<string, any>;
+    expect(account.account).toMatchObject({ id: caller.id, email: 'export@example.org', role: 'user' });
+    expect(account.api_keys).toEqual([expect.objectContaining({ hint: caller.key.slice(-4), revoked_at: null })]);
+    expect(account.credits.map((c: { amount: number }) => c.amount).reduce((a: number, b: number) => a + b, 0)).toBe(40);
+    expect(account.sign_in_identities).toEqual([]);
+    const stored = await server.services.store.db.selectFrom('users').select('password_hash').where('id', '=', caller.id).executeTakeFirstOrThrow();
+    expect(text).not.toContain(stored.password_hash!);
+    expect(text).not.toContain(caller.key);
   });
 });
 
