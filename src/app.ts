@@ -215,10 +215,12 @@ export function createApp(config: Config, options: AppOptions = {}) {
     services: () => (services ??= open()),
     async close() {
       if (services) {
-        const opened = await services;
+        // A failed open() already rejected to whoever asked for the services; throwing it
+        // again here would turn one reported error into a second, unhandled one.
+        const opened = await services.catch(() => undefined);
         await purgeSchedule?.stop();
-        await opened.pool.stop();
-        await opened.store.close();
+        await opened?.pool.stop();
+        await opened?.store.close();
       }
       await engines.sessions.close();
     },

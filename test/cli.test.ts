@@ -1,6 +1,6 @@
 // The darkroom command, run in-process with its own streams, environment and folder.
 
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -16,18 +16,33 @@ beforeAll(async () => {
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
+async function exists(file: string): Promise<boolean> {
+  return access(join(dir, file)).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** A 64x64 PNG of one colour in the test folder, for the commands that read images. */
+async function square(file: string, colour: string): Promise<void> {
+  await sharp({ create: { width: 64, height: 64, channels: 3, background: colour } })
+    .png()
+    .toFile(join(dir, file));
+}
+
 async function darkroom(...args: string[]) {
   return darkroomWith({}, ...args);
 }
 
-async function darkroomWith(options: { env?: NodeJS.ProcessEnv; tty?: boolean }, ...args: string[]) {
+/** `stopped` stands in for Ctrl+C or SIGTERM: resolved, it is as if the signal came at once. */
+async function darkroomWith(options: { env?: NodeJS.ProcessEnv; tty?: boolean; stopped?: Promise<NodeJS.Signals | void> }, ...args: string[]) {
   const stdout = new PassThrough();
   const stderr = Object.assign(new PassThrough(), { isTTY: options.tty ?? false, columns: 100 });
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   stdout.on('data', (c: Buffer) => out.push(c));
   stderr.on('data', (c: Buffer) => err.push(c));
-  const code = await run(args, { stdout, stderr, env: { DARKROOM_DATA_DIR: join(dir, 'data'), ...options.env }, cwd: dir });
+  const code = await run(args, { stdout, stderr, env: { DARKROOM_DATA_DIR: join(dir, 'data'), ...options.env }, cwd: dir }, options.stopped);
   return { code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
 }
 
@@ -74,6 +89,8 @@ describe('darkroom edit', () => {
 });
 
 describe('bad input: one line on stderr and a non-zero exit', () => {
+  beforeAll(() => square('red.png', '#f00'));
+
   it.each([
     [['generate', 'x', '--model', 'no-such-model'], /Unknown model "no-such-model"/],
     [['generate', 'x', '--width', '66'], /multiple of 4/],
@@ -85,6 +102,12 @@ describe('bad input: one line on stderr and a non-zero exit', () => {
     [['edit', 'not-an-image.png', 'x'], /could not be read/],
     [['edit', 'src.png', 'x', '--strength', '1.5'], /strength/],
     [['models', 'rm', 'darkroom-tiny'], /built in/],
+    [['generate', 'x', '-o', 'out.jpg'], /Expected -o to end in \.png or \.webp, got "out\.jpg"/],
+    [['generate', 'x', '-o', 'no-extension'], /Expected -o to end in \.png or \.webp/],
+    [['generate', 'x', '-o', 'no-such-folder/out.png'], /Cannot write no-such-folder\/out\.png: the folder .*no-such-folder does not exist/],
+    [['generate', 'x', '-o', 'not-an-image.png/out.png'], /not-an-image\.png is not a folder/],
+    [['upscale', 'red.png', '-o', 'big.jpg'], /Expected -o to end in \.png or \.webp/],
+    [['edit', 'src.png', 'x', '--mask', 'mask.png', '--style', 'anime'], /--mask \(inpainting\) or --style \(style transfer\), not both/],
     [['frobnicate'], /unknown command/],
   ])('darkroom %j', async (args, message) => {
     await writeFile(join(dir, 'not-an-image.png'), 'this is text, not a PNG');
@@ -112,6 +135,92 @@ describe('bad input: one line on stderr and a non-zero exit', () => {
     const result = await darkroom('generate', 'x', '--model', 'corrupt');
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/unet\/model\.onnx is not a loadable ONNX model/);
+  });
+});
+
+describe('output files', () => {
+  it('refuses a wrong extension before generating anything', async () => {
+    // On a terminal a run draws its progress bar; a refused one writes its error line only.
+    const result = await darkroomWith({ tty: true }, 'generate', 'a red circle', '--steps', '4', '-o', 'photo.jpg');
+    expect(result).toMatchObject({ code: 1, stdout: '', stderr: 'darkroom: Expected -o to end in .png or .webp, got "photo.jpg"\n' });
+    expect(await exists('photo.jpg')).toBe(false);
+  });
+
+  it('refuses a missing folder before generating anything', async () => {
+    const result = await darkroomWith({ tty: true }, 'generate', 'a red circle', '--steps', '4', '-o', 'missing/out.png');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`darkroom: Cannot write missing/out.png: the folder ${join(dir, 'missing')} does not exist\n`);
+  });
+
+  it('writes WebP for .webp, whatever its case', async () => {
+    const result = await darkroom('generate', 'a red circle', '--steps', '2', '-o', 'upper.WEBP');
+    expect(result.code).toBe(0);
+    expect((await sharp(join(dir, 'upper.WEBP')).metadata()).format).toBe('webp');
+  });
+});
+
+describe('darkroom blend', () => {
+  beforeAll(async () => {
+    await square('left.png', '#f00');
+    await square('right.png', '#00f');
+    await writeFile(join(dir, 'sunset'), 'a file without an extension');
+  });
+
+  it('blends images with the prompt given last', async () => {
+    const result = await darkroom('blend', 'left.png', 'right.png', 'a purple square', '--steps', '2', '-o', 'blended.png');
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(await exists('blended.png')).toBe(true);
+  });
+
+  it.each([
+    [['left.png', 'right.png', 'left.png'], 'left.png'],
+    [['left.png', 'right.png', 'missing.JPG'], 'missing.JPG'],
+    [['left.png', 'right.png', 'sunset'], 'sunset'],
+  ])('refuses %j: the last argument would be taken as the prompt', async (args, last) => {
+    const result = await darkroom('blend', ...args, '--steps', '2', '-o', 'not-blended.png');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      `darkroom: The prompt comes last, after 2 to 4 images, and "${last}" looks like an image file: darkroom blend <image> <image> [<image> <image>] "<prompt>"\n`,
+    );
+    expect(await exists('not-blended.png')).toBe(false);
+  });
+});
+
+describe('stopping (Ctrl+C, SIGTERM)', () => {
+  beforeAll(() => square('small.png', '#0f0'));
+
+  it('cancels a generation: one line, exit 130, no file', async () => {
+    const result = await darkroomWith({ stopped: Promise.resolve() }, 'generate', 'a red circle', '--steps', '8', '-o', 'stopped.png');
+    expect(result).toMatchObject({ code: 130, stdout: '', stderr: 'darkroom: cancelled\n' });
+    expect(await exists('stopped.png')).toBe(false);
+  });
+
+  it('exits 128 + the number of the signal that stopped it', async () => {
+    const result = await darkroomWith({ stopped: Promise.resolve('SIGTERM') }, 'generate', 'a red circle', '--steps', '8', '-o', 'terminated.png');
+    expect(result).toMatchObject({ code: 143, stderr: 'darkroom: cancelled\n' });
+  });
+
+  it('cancels an upscale', async () => {
+    const result = await darkroomWith({ stopped: Promise.resolve() }, 'upscale', 'small.png', '-o', 'small-big.png');
+    expect(result).toMatchObject({ code: 130, stderr: 'darkroom: cancelled\n' });
+    expect(await exists('small-big.png')).toBe(false);
+  });
+
+  it('cancels a pull, which leaves no model behind', async () => {
+    const hub = await startHub('someone/tiny-stopped', TINY_DIR);
+    try {
+      const result = await darkroomWith({ env: { HF_ENDPOINT: hub.url }, stopped: Promise.resolve() }, 'models', 'pull', 'someone/tiny-stopped');
+      expect(result).toMatchObject({ code: 130, stdout: '', stderr: 'darkroom: cancelled\n' });
+      expect((await darkroom('models', 'list')).stdout).not.toMatch(/tiny-stopped/);
+    } finally {
+      await hub.close();
+    }
+  });
+
+  it('ends the server normally', async () => {
+    const result = await darkroomWith({ stopped: Promise.resolve() }, 'serve', '--port', '0');
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/^Darkroom is running on /);
   });
 });
 
@@ -173,6 +282,13 @@ describe('account administration', () => {
     const result = await darkroom('purge');
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ images_deleted: expect.any(Number), prompts_cleared: expect.any(Number) });
+  });
+
+  it('reports a store that fails to open in one line, without a stack', async () => {
+    const result = await darkroomWith({ env: { DARKROOM_MASTER_KEY: 'abc' } }, 'purge');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^darkroom: .*Expected DARKROOM_MASTER_KEY to be 32 bytes.*\n$/);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
   });
 
   it('refuses to serve beyond loopback with accounts turned off', async () => {

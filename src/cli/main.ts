@@ -1,7 +1,10 @@
 // The `darkroom` command. `run` takes its streams and environment as arguments and
 // returns the exit code, so tests run it in-process; bin/darkroom.js wires it to the
 // real process. Errors end as one line on stderr and a non-zero exit, never a stack.
+// A stop (Ctrl+C, SIGTERM) aborts the long work of a command and exits 128 + the signal's
+// number, the shell's convention for a process a signal ended.
 
+import { constants } from 'node:os';
 import { Command, CommanderError } from 'commander';
 import { createApp, VERSION, type App } from '../app.js';
 import { loadConfig } from '../config.js';
@@ -16,9 +19,16 @@ import type { CliIo } from './io.js';
 
 export const EXIT_USAGE = 2;
 
-/** Runs one command; `stopped` ends long-running commands (serve) when it resolves. */
-export async function run(argv: string[], io: CliIo, stopped: Promise<void> = new Promise(() => {})): Promise<number> {
+/**
+ * Runs one command. When `stopped` resolves, `serve` shuts down and the commands that work
+ * for long (generation, the image tools, `models pull`) are cancelled; the short database
+ * commands finish what they started.
+ */
+export async function run(argv: string[], io: CliIo, stopped: Promise<NodeJS.Signals | void> = new Promise(() => {})): Promise<number> {
   let app: App | undefined;
+  const stop = new AbortController();
+  // A stop that names no signal (tests, embedders) counts as Ctrl+C.
+  void stopped.then((signal) => stop.abort(signal ?? 'SIGINT'));
   const getApp = () => (app ??= createApp(loadConfig(io.env, io.cwd)));
   const program = new Command('darkroom')
     .description('Darkroom: a private, self-hosted AI image studio')
@@ -29,13 +39,13 @@ export async function run(argv: string[], io: CliIo, stopped: Promise<void> = ne
       writeErr: (text) => io.stderr.write(text),
       outputError: () => {},
     });
-  program.addCommand(generateCommand(getApp, io));
-  program.addCommand(editCommand(getApp, io));
-  program.addCommand(blendCommand(getApp, io));
-  program.addCommand(outpaintCommand(getApp, io));
-  program.addCommand(upscaleCommand(getApp, io));
-  program.addCommand(removeBackgroundCommand(getApp, io));
-  program.addCommand(modelsCommand(getApp, io));
+  program.addCommand(generateCommand(getApp, io, stop.signal));
+  program.addCommand(editCommand(getApp, io, stop.signal));
+  program.addCommand(blendCommand(getApp, io, stop.signal));
+  program.addCommand(outpaintCommand(getApp, io, stop.signal));
+  program.addCommand(upscaleCommand(getApp, io, stop.signal));
+  program.addCommand(removeBackgroundCommand(getApp, io, stop.signal));
+  program.addCommand(modelsCommand(getApp, io, stop.signal));
   program.addCommand(serveCommand(io, stopped));
   program.addCommand(purgeCommand(getApp, io));
   program.addCommand(userCommand(getApp, io));
@@ -49,6 +59,12 @@ export async function run(argv: string[], io: CliIo, stopped: Promise<void> = ne
       if (error.exitCode === 0) return 0;
       io.stderr.write(`darkroom: ${error.message.replace(/^error: /, '')}\n`);
       return EXIT_USAGE;
+    }
+    // An engine's `cancelled` or a stream's AbortError after a stop: the user only needs to
+    // know it stopped because they asked. Other errors are reported as they are.
+    if (stop.signal.aborted && ((DarkroomError.isInstance(error) && error.code === 'cancelled') || (error as Error | undefined)?.name === 'AbortError')) {
+      io.stderr.write('darkroom: cancelled\n');
+      return 128 + constants.signals[stop.signal.reason as NodeJS.Signals];
     }
     if (DarkroomError.isInstance(error)) {
       io.stderr.write(`darkroom: ${error.message}\n`);

@@ -1,7 +1,9 @@
-// Running one job from the command line: parse it with the shared schema, run it on this
-// machine's engines with a progress bar, write the images, print their paths.
+// Running one job from the command line: parse it with the shared schema, check where the
+// images will go, run it on this machine's engines with a progress bar, write the images,
+// print their paths.
 
-import { readFile, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { App } from '../app.js';
 import { VERSION } from '../app.js';
@@ -28,6 +30,37 @@ export async function readImageFile(path: string, cwd: string): Promise<Buffer> 
   }
 }
 
+/** The formats `-o` can write, by extension; anything else would get PNG bytes under a false name. */
+const OUTPUT_EXTENSIONS = ['.png', '.webp'];
+
+/**
+ * Refuses an output the job could not write, before the job runs: a wrong extension, or a
+ * folder that is missing or not writable, would otherwise fail only after all the work.
+ */
+async function checkOutput(output: string, target: string): Promise<void> {
+  const ext = extname(target).toLowerCase();
+  if (!OUTPUT_EXTENSIONS.includes(ext)) {
+    throw new DarkroomError('invalid_parameter', `Expected -o to end in .png or .webp, got "${output}"`);
+  }
+  const problem = await folderProblem(dirname(target));
+  if (problem) throw new DarkroomError('invalid_parameter', `Cannot write ${output}: the folder ${dirname(target)} ${problem}`);
+}
+
+/** Why nothing can be written into `folder`, or undefined when it can. */
+async function folderProblem(folder: string): Promise<string | undefined> {
+  try {
+    if (!(await stat(folder)).isDirectory()) return 'is not a folder';
+    await access(folder, constants.W_OK);
+    return undefined;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return 'does not exist';
+    if (code === 'ENOTDIR') return 'is not a folder';
+    if (code === 'EACCES' || code === 'EPERM') return 'is not writable';
+    return (error as Error).message;
+  }
+}
+
 export interface JobFiles {
   /** -o (.png or .webp); when absent, `defaultOutput`. */
   output: string | undefined;
@@ -36,10 +69,14 @@ export interface JobFiles {
   mask?: Mask;
 }
 
-export async function runJob(app: App, io: CliIo, input: JobSpecInput, files: JobFiles): Promise<void> {
+/** Runs the job until it is done or `signal` aborts it (then it ends with `cancelled`). */
+export async function runJob(app: App, io: CliIo, input: JobSpecInput, files: JobFiles, signal: AbortSignal): Promise<void> {
   const parsed = JobSpec.safeParse(input);
   if (!parsed.success) throw new DarkroomError('invalid_parameter', describeIssues(parsed.error));
   const spec = parsed.data;
+  const output = files.output ?? files.defaultOutput;
+  const target = resolve(io.cwd, output);
+  await checkOutput(output, target);
   await app.registry.check(spec);
   const bar = progressBar(io, 'steps');
   const began = performance.now();
@@ -48,12 +85,12 @@ export async function runJob(app: App, io: CliIo, input: JobSpecInput, files: Jo
   try {
     result = await app.registry.run(
       { spec, images: files.images, ...(files.mask ? { mask: files.mask } : {}) },
-      { signal: new AbortController().signal, progress: (p) => bar.update(p.step, p.total, count > 1 ? `${count} images` : 'image') },
+      { signal, progress: (p) => bar.update(p.step, p.total, count > 1 ? `${count} images` : 'image') },
     );
   } finally {
     bar.stop();
   }
-  const paths = outputPaths(resolve(io.cwd, files.output ?? files.defaultOutput), result.images.length);
+  const paths = outputPaths(target, result.images.length);
   const provenance = {
     sourceType: sourceTypeOf(spec.operation),
     creatorTool: `Darkroom ${VERSION}`,

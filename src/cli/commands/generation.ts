@@ -1,10 +1,13 @@
 // The diffusion commands: `darkroom generate`, `edit` (img2img, inpainting, style transfer),
 // `blend` and `outpaint`. Options shared by all become the same job spec the HTTP API
-// takes.
+// takes. Each runs until done or until `signal` (a stop) aborts it.
 
+import { stat } from 'node:fs/promises';
+import { extname, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import type { App } from '../../app.js';
 import { SCHEDULER_NAMES, type JobSpecInput } from '../../domain/job.js';
+import { DarkroomError } from '../../domain/errors.js';
 import { randomSeed } from '../../engine/diffusion/rng.js';
 import { STYLE_PRESETS } from '../../engine/diffusion/styles.js';
 import { decodeImage, decodeMask } from '../../images/codec.js';
@@ -14,7 +17,7 @@ import { readImageFile, runJob } from '../run-job.js';
 
 export function withGenerationOptions(command: Command): Command {
   return command
-    .option('-o, --output <file>', 'where to write the PNG (default darkroom-<seed>.png); with -n > 1, out-1.png, out-2.png, ...')
+    .option('-o, --output <file>', 'where to write (.png or .webp; default darkroom-<seed>.png); with -n > 1, out-1.png, out-2.png, ...')
     .option('--negative <text>', 'what the image should not show', '')
     .option('--model <name>', 'model to use (see "darkroom models list")', 'darkroom-tiny')
     .option('--width <px>', "image width (default: the model's native size)", number('--width'))
@@ -64,30 +67,36 @@ async function readImages(paths: string[], cwd: string) {
   return Promise.all(paths.map(async (path) => decodeImage(await readImageFile(path, cwd))));
 }
 
-export function generateCommand(app: () => App, io: CliIo): Command {
+export function generateCommand(app: () => App, io: CliIo, signal: AbortSignal): Command {
   return withGenerationOptions(new Command('generate').description('text-to-image: make an image from a prompt').argument('<prompt>', 'what to show'))
     .addOption(styleOption())
     .action(async (prompt: string, options: GenerationOptions) => {
       const spec = baseSpec(prompt, options);
-      await runJob(app(), io, { operation: 'txt2img', ...spec, ...(options.style ? { style: options.style } : {}) }, {
-        output: options.output,
-        defaultOutput: `darkroom-${spec.seed}.png`,
-        images: [],
-      });
+      await runJob(
+        app(),
+        io,
+        { operation: 'txt2img', ...spec, ...(options.style ? { style: options.style } : {}) },
+        { output: options.output, defaultOutput: `darkroom-${spec.seed}.png`, images: [] },
+        signal,
+      );
     });
 }
 
-export function editCommand(app: () => App, io: CliIo): Command {
+export function editCommand(app: () => App, io: CliIo, signal: AbortSignal): Command {
   return withGenerationOptions(
     new Command('edit')
       .description('image-to-image; with --mask, inpainting (white in the mask = repaint); with --style, style transfer')
       .argument('<image>', 'the image to start from (PNG, JPEG, WebP, ...)')
       .argument('<prompt>', 'what the result should show'),
   )
-    .option('--mask <file>', 'inpainting mask: white repaints, black keeps')
+    .option('--mask <file>', 'inpainting mask: white repaints, black keeps (not with --style)')
     .option('--strength <s>', 'how much to change, 0..1 (default 0.75; 1 with a mask; 0.6 with a style)', number('--strength'))
     .addOption(styleOption())
     .action(async (imagePath: string, prompt: string, options: GenerationOptions & { mask?: string; strength?: number }) => {
+      // Inpainting has no style step, so the style would be dropped without a word.
+      if (options.mask && options.style) {
+        throw new DarkroomError('invalid_parameter', 'Expected --mask (inpainting) or --style (style transfer), not both: inpainting cannot apply a style');
+      }
       const [image] = await readImages([imagePath], io.cwd);
       const mask = options.mask ? await decodeMask(await readImageFile(options.mask, io.cwd)) : undefined;
       const base = { ...baseSpec(prompt, options), image: imagePath, ...(options.strength !== undefined ? { strength: options.strength } : {}) };
@@ -96,11 +105,26 @@ export function editCommand(app: () => App, io: CliIo): Command {
         : options.style
           ? { operation: 'style', ...base, style: options.style }
           : { operation: 'img2img', ...base };
-      await runJob(app(), io, input, { output: options.output, defaultOutput: `darkroom-${base.seed}.png`, images: [image!], ...(mask ? { mask } : {}) });
+      const files = { output: options.output, defaultOutput: `darkroom-${base.seed}.png`, images: [image!], ...(mask ? { mask } : {}) };
+      await runJob(app(), io, input, files, signal);
     });
 }
 
-export function blendCommand(app: () => App, io: CliIo): Command {
+const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.webp', '.gif', '.avif', '.tif', '.tiff', '.bmp', '.heic', '.heif'];
+
+/**
+ * True when `blend`'s last argument is more likely an image than a prompt: with one image
+ * too many, or the prompt forgotten, the last image would otherwise become the prompt.
+ */
+async function looksLikeImage(arg: string, cwd: string): Promise<boolean> {
+  if (IMAGE_EXTENSIONS.includes(extname(arg).toLowerCase())) return true;
+  return stat(resolve(cwd, arg)).then(
+    (found) => found.isFile(),
+    () => false,
+  );
+}
+
+export function blendCommand(app: () => App, io: CliIo, signal: AbortSignal): Command {
   return withGenerationOptions(
     new Command('blend')
       .description('multi-image fusion: blend 2 to 4 images and redraw them with a prompt')
@@ -111,6 +135,12 @@ export function blendCommand(app: () => App, io: CliIo): Command {
     .action(async (args: string[], options: GenerationOptions & { weights?: string; strength: number }) => {
       const prompt = args.length > 2 ? args.at(-1)! : '';
       const paths = args.length > 2 ? args.slice(0, -1) : args;
+      if (prompt && (await looksLikeImage(prompt, io.cwd))) {
+        throw new DarkroomError(
+          'invalid_parameter',
+          `The prompt comes last, after 2 to 4 images, and "${prompt}" looks like an image file: darkroom blend <image> <image> [<image> <image>] "<prompt>"`,
+        );
+      }
       const weights = options.weights?.split(',').map((w) => number('--weights')(w));
       const base = baseSpec(prompt, options);
       await runJob(
@@ -118,11 +148,12 @@ export function blendCommand(app: () => App, io: CliIo): Command {
         io,
         { operation: 'blend', ...base, images: paths, strength: options.strength, ...(weights ? { weights } : {}) },
         { output: options.output, defaultOutput: `darkroom-${base.seed}.png`, images: await readImages(paths, io.cwd) },
+        signal,
       );
     });
 }
 
-export function outpaintCommand(app: () => App, io: CliIo): Command {
+export function outpaintCommand(app: () => App, io: CliIo, signal: AbortSignal): Command {
   return withGenerationOptions(
     new Command('outpaint').description('extend an image on any side and paint the new area').argument('<image>').argument('[prompt]', 'what the new area should show', ''),
   )
@@ -138,6 +169,7 @@ export function outpaintCommand(app: () => App, io: CliIo): Command {
         io,
         { operation: 'outpaint', ...base, image: imagePath, left, right, top, bottom },
         { output: options.output, defaultOutput: `darkroom-${base.seed}.png`, images: await readImages([imagePath], io.cwd) },
+        signal,
       );
     });
 }

@@ -1,4 +1,5 @@
-// `darkroom models list | pull <hub-repo> | rm <name>`.
+// `darkroom models list | pull <hub-repo> | rm <name>`; a pull stops when `signal` (a
+// stop) aborts, and the same pull run again resumes it.
 
 import { Command } from 'commander';
 import type { App } from '../../app.js';
@@ -11,7 +12,7 @@ function size(bytes: number): string {
   return bytes >= 1e9 ? `${(bytes / 1e9).toFixed(2)} GB` : `${(bytes / 1e6).toFixed(1)} MB`;
 }
 
-export function modelsCommand(app: () => App, io: CliIo): Command {
+export function modelsCommand(app: () => App, io: CliIo, signal: AbortSignal): Command {
   const models = new Command('models').description('list, pull and remove models');
   models
     .command('list')
@@ -44,6 +45,7 @@ export function modelsCommand(app: () => App, io: CliIo): Command {
           hubUrl: config.hfEndpoint,
           ...(io.env.HF_TOKEN ? { accessToken: io.env.HF_TOKEN } : {}),
           onProgress: (p) => bar.update(p.doneBytes, p.totalBytes, p.file),
+          signal,
         });
         bar.stop();
         io.stdout.write(`${path}\n`);

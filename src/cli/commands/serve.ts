@@ -15,7 +15,7 @@ export interface ServeOptions {
   dataDir?: string;
 }
 
-export function serveCommand(io: CliIo, stopped: Promise<void>): Command {
+export function serveCommand(io: CliIo, stopped: Promise<unknown>): Command {
   return new Command('serve')
     .description('run the server, the web studio and the workers')
     .option('--host <host>', 'address to listen on (DARKROOM_HOST, default 127.0.0.1)')

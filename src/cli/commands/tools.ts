@@ -1,4 +1,5 @@
-// The image tools on the command line: `darkroom upscale` and `darkroom remove-bg`.
+// The image tools on the command line: `darkroom upscale` and `darkroom remove-bg`; each
+// runs until done or until `signal` (a stop) aborts it.
 
 import { basename, extname } from 'node:path';
 import { Command, Option } from 'commander';
@@ -11,7 +12,7 @@ function stem(path: string): string {
   return basename(path, extname(path));
 }
 
-export function upscaleCommand(app: () => App, io: CliIo): Command {
+export function upscaleCommand(app: () => App, io: CliIo, signal: AbortSignal): Command {
   return new Command('upscale')
     .description('super-resolution with ESRGAN (transparency kept)')
     .argument('<image>', 'the image to enlarge')
@@ -25,11 +26,12 @@ export function upscaleCommand(app: () => App, io: CliIo): Command {
         io,
         { operation: 'upscale', image: imagePath, scale: Number(options.scale) as 2 | 3 | 4 | 8, upscaler: options.upscaler },
         { output: options.output, defaultOutput: `${stem(imagePath)}-x${options.scale}.png`, images: [image] },
+        signal,
       );
     });
 }
 
-export function removeBackgroundCommand(app: () => App, io: CliIo): Command {
+export function removeBackgroundCommand(app: () => App, io: CliIo, signal: AbortSignal): Command {
   return new Command('remove-bg')
     .description('make the background transparent (ISNet)')
     .argument('<image>', 'the picture')
@@ -42,6 +44,7 @@ export function removeBackgroundCommand(app: () => App, io: CliIo): Command {
         io,
         { operation: 'remove-background', image: imagePath, output: options.mask ? 'mask' : 'image' },
         { output: options.output, defaultOutput: `${stem(imagePath)}-${options.mask ? 'mask' : 'nobg'}.png`, images: [image] },
+        signal,
       );
     });
 }
