@@ -4,7 +4,7 @@
 // that only generate an image leave no database behind.
 
 import { join } from 'node:path';
-import type { Config } from './config.js';
+import { packageRoot, type Config } from './config.js';
 import { systemClock, type Clock } from './domain/clock.js';
 import { localEngines } from './engine/registry.js';
 import { ImageService } from './gallery/image-service.js';
@@ -15,10 +15,9 @@ import { ProgressBus } from './jobs/progress-bus.js';
 import { ThreadRunner, type InferenceRunner } from './jobs/runner.js';
 import { WorkerPool } from './jobs/worker-pool.js';
 import { FileBlobStore } from './store/blob-store.js';
-import { describePolicy } from './privacy/policy.js';
+import { describePolicy, formatDuration } from './privacy/policy.js';
 import { exportArchive } from './privacy/export.js';
 import { eraseOwner } from './privacy/erase.js';
-import { formatDuration } from './privacy/policy.js';
 import { lastPurge, purgeExpired, schedulePurge, type PurgeReport } from './privacy/purge.js';
 import { openSqlite, type SqliteOptions, type Store } from './store/database.js';
 import { Keyring } from './store/keyring.js';
@@ -36,7 +35,6 @@ import { hkdfSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Moderation } from './moderation/moderation.js';
 import { PromptPolicy } from './moderation/prompt-policy.js';
-import { packageRoot } from './config.js';
 
 export interface Services {
   keyring: Keyring;
@@ -133,7 +131,17 @@ export function createApp(config: Config, options: AppOptions = {}) {
       credits: { ledger, enforced: config.auth, costOf: (spec) => ('n' in spec ? spec.n : 1) * (config.costs[spec.operation] ?? 1) },
     });
     const eraseData = (owner: string) =>
-      eraseOwner({ db: store.db, blobs, checkpoint: () => store.checkpoint(), cancel: (id) => pool.cancel(id), destroyKey: (o) => keyring.destroy(o) }, owner);
+      eraseOwner(
+        {
+          db: store.db,
+          blobs,
+          checkpoint: () => store.checkpoint(),
+          cancel: (id) => pool.cancel(id),
+          destroyKey: (o) => keyring.destroy(o),
+          ended: (id) => bus.publish(id, { type: 'cancelled' }),
+        },
+        owner,
+      );
     const accounts = new Accounts({ db: store.db, clock, users, ledger, eraseData, checkpoint: () => store.checkpoint(), startingCredits: config.startingCredits });
     const oauth = new Map(
       Object.entries(config.oauth).map(([name, c]) => [
@@ -141,6 +149,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
         new OAuthProvider(name as ProviderName, { ...c, redirectUri: `${config.publicUrl}/api/v1/auth/oauth/${name}/callback`, ...(c.base ? { base: c.base } : {}) }),
       ]),
     );
+    const policy = describePolicy(config.retention, config.purgeIntervalMs);
     const http: HttpContext = {
       jobs,
       images,
@@ -149,8 +158,8 @@ export function createApp(config: Config, options: AppOptions = {}) {
       describeModel: (model) => engines.registry.describe(model),
       limits: { maxBodyBytes: Math.max(config.maxUploadBytes * 2, 1024 * 1024), maxUploadBytes: config.maxUploadBytes, maxPixels: config.maxPixels },
       privacy: {
-        policy: () => describePolicy(config.retention, config.purgeIntervalMs),
-        export: (owner) => exportArchive({ jobs: jobStore, images, clock }, owner, { policy: describePolicy(config.retention, config.purgeIntervalMs) }),
+        policy: () => policy,
+        export: (owner) => exportArchive({ db: store.db, jobs: jobStore, images, clock }, owner, { policy }),
         // With accounts on, erasing yourself removes the account too.
         erase: async (owner) => (config.auth && owner !== 'local' ? accounts.remove(owner) : eraseData(owner)),
       },

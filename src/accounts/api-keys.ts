@@ -2,7 +2,7 @@
 // with the last four characters as a hint; revocable.
 
 import type { Kysely } from 'kysely';
-import type { Clock } from '../domain/clock.js';
+import { iso, type Clock } from '../domain/clock.js';
 import { DarkroomError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import type { Database } from '../store/schema.js';
@@ -45,7 +45,6 @@ export class ApiKeyService {
 
   async list(userId: string): Promise<ApiKeyView[]> {
     const rows = await this.deps.db.selectFrom('api_keys').selectAll().where('user_id', '=', userId).orderBy('created_at').execute();
-    const iso = (ms: number | null) => (ms === null ? null : new Date(Number(ms)).toISOString());
     return rows.map((r) => ({ id: r.id, hint: `…${r.hint}`, created_at: iso(r.created_at)!, revoked_at: iso(r.revoked_at) }));
   }
 

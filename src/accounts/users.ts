@@ -2,7 +2,7 @@
 
 import type { Kysely, Selectable } from 'kysely';
 import { z } from 'zod';
-import type { Clock } from '../domain/clock.js';
+import { iso, type Clock } from '../domain/clock.js';
 import { DarkroomError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import type { Database, Role, UsersTable } from '../store/schema.js';
@@ -19,7 +19,7 @@ export interface UserView {
 }
 
 export function userView(row: UserRow): UserView {
-  return { id: row.id, email: row.email, role: row.role, created_at: new Date(Number(row.created_at)).toISOString() };
+  return { id: row.id, email: row.email, role: row.role, created_at: iso(row.created_at) };
 }
 
 const Email = z.email().max(320);

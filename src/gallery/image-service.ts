@@ -4,7 +4,7 @@
 
 import type { Kysely } from 'kysely';
 import sharp, { type Metadata } from 'sharp';
-import type { Clock } from '../domain/clock.js';
+import { iso, type Clock } from '../domain/clock.js';
 import { DarkroomError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import type { AnyImage, Mask, RgbImage } from '../domain/image.js';
@@ -48,8 +48,8 @@ export function imageView(row: ImageRow): ImageView {
     seed: row.seed === null ? null : Number(row.seed),
     job_id: row.job_id,
     saved: Boolean(row.saved),
-    created_at: new Date(Number(row.created_at)).toISOString(),
-    expires_at: row.expires_at === null ? null : new Date(Number(row.expires_at)).toISOString(),
+    created_at: iso(row.created_at),
+    expires_at: iso(row.expires_at),
   };
 }
 

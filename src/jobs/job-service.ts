@@ -5,7 +5,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Ledger } from '../accounts/ledger.js';
 import type { Moderation } from '../moderation/moderation.js';
-import type { Clock } from '../domain/clock.js';
+import { iso, type Clock } from '../domain/clock.js';
 import type { Database } from '../store/schema.js';
 import { DarkroomError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
@@ -58,9 +58,6 @@ export interface CreateOptions {
   idempotencyKey?: string;
 }
 
-function iso(ms: number | null): string | null {
-  return ms === null ? null : new Date(Number(ms)).toISOString();
-}
 
 export class JobService {
   constructor(private readonly deps: JobServiceDeps) {}
@@ -194,7 +191,7 @@ export class JobService {
   private async stateEvent(job: JobRow): Promise<JobEvent | undefined> {
     switch (job.status) {
       case 'done':
-        return { type: 'done', images: (await this.deps.store.imagesOfJob(job.id)).map(imageView) };
+        return { type: 'done', images: (await this.keptImages(job)).map(imageView) };
       case 'failed':
         return { type: 'failed', error: { code: job.error_code ?? 'internal', message: job.error_message ?? '' } };
       case 'cancelled':
@@ -206,11 +203,17 @@ export class JobService {
     }
   }
 
+  /** The job's images still within their retention window (expired ones are gone to callers at once). */
+  private async keptImages(job: JobRow) {
+    const now = this.deps.clock.now();
+    return (await this.deps.store.imagesOfJob(job.id)).filter((r) => r.expires_at === null || Number(r.expires_at) > now);
+  }
+
   private async toView(job: JobRow): Promise<JobView> {
     const now = this.deps.clock.now();
     const promptVisible = job.prompt_expires_at === null || Number(job.prompt_expires_at) > now;
     const spec = specOf(job);
-    const images = job.status === 'done' ? (await this.deps.store.imagesOfJob(job.id)).filter((r) => r.expires_at === null || Number(r.expires_at) > now) : [];
+    const images = job.status === 'done' ? await this.keptImages(job) : [];
     return {
       ...spec,
       ...(isDiffusion(spec) ? { prompt: promptVisible ? spec.prompt : null, negative_prompt: promptVisible ? spec.negative_prompt : null } : {}),

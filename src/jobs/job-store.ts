@@ -5,7 +5,7 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import { isDiffusion, type JobSpec } from '../domain/job.js';
 import type { Keyring } from '../store/keyring.js';
-import type { Database, ImagesTable, JobsTable, JobStatus } from '../store/schema.js';
+import type { Database, JobsTable, JobStatus } from '../store/schema.js';
 
 export type JobRow = Selectable<JobsTable>;
 
@@ -14,7 +14,7 @@ export function specOf(job: JobRow): JobSpec {
   const spec = JSON.parse(job.spec) as JobSpec;
   return isDiffusion(spec) ? { ...spec, prompt: job.prompt ?? '', negative_prompt: job.negative_prompt ?? '' } : spec;
 }
-export type ImageRow = Selectable<ImagesTable>;
+import type { ImageRow } from '../gallery/image-service.js';
 
 export class JobStore {
   constructor(

@@ -1,7 +1,7 @@
 // The image policy: what a content classifier's scores (nsfwjs classes) lead to. A class
 // whose score reaches its threshold applies its action; the most severe action wins.
 
-import type { ModerationAction, ModerationDecision } from './prompt-policy.js';
+import { SEVERITY, type ModerationAction, type ModerationDecision } from './prompt-policy.js';
 
 export type ImageScores = Record<string, number>;
 
@@ -15,7 +15,6 @@ export const DEFAULT_IMAGE_RULES: Record<string, ImageRule> = {
   Hentai: { threshold: 0.7, action: 'blur' },
 };
 
-const SEVERITY: Record<ModerationAction, number> = { allow: 0, blur: 1, block: 2 };
 
 export function judgeImage(scores: ImageScores, rules: Record<string, ImageRule> = DEFAULT_IMAGE_RULES): ModerationDecision {
   const hits = Object.entries(rules)

@@ -39,7 +39,7 @@ export const DEFAULT_POLICY: PromptPolicyConfig = {
   },
 };
 
-const SEVERITY: Record<ModerationAction, number> = { allow: 0, blur: 1, block: 2 };
+export const SEVERITY: Record<ModerationAction, number> = { allow: 0, blur: 1, block: 2 };
 /** Squashed matching only for terms long enough not to hit innocent words ("sex" in "essex"). */
 const SQUASH_MIN = 5;
 

@@ -6,7 +6,7 @@
 import { Readable } from 'node:stream';
 import { Zip, ZipDeflate, ZipPassThrough } from 'fflate';
 import type { Kysely } from 'kysely';
-import type { Clock } from '../domain/clock.js';
+import { iso, type Clock } from '../domain/clock.js';
 import { isDiffusion } from '../domain/job.js';
 import { imageView, type ImageService } from '../gallery/image-service.js';
 import { specOf, type JobStore } from '../jobs/job-store.js';
@@ -19,9 +19,6 @@ export interface ExportDeps {
   clock: Clock;
 }
 
-function iso(ms: number | null): string | null {
-  return ms === null ? null : new Date(Number(ms)).toISOString();
-}
 
 /** The rows about the owner outside jobs and images; secrets (password and key hashes) left out. */
 async function accountRecords(db: Kysely<Database>, owner: string) {

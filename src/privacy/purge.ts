@@ -5,7 +5,7 @@
 // invisible; this makes it gone.
 
 import type { Kysely } from 'kysely';
-import type { Clock } from '../domain/clock.js';
+import { iso, type Clock } from '../domain/clock.js';
 import type { BlobStore } from '../store/blob-store.js';
 import type { Database } from '../store/schema.js';
 import type { RetentionPolicy } from './retention.js';
@@ -84,8 +84,8 @@ export async function lastPurge(db: Kysely<Database>): Promise<PurgeReport | nul
   const row = await db.selectFrom('purge_runs').selectAll().orderBy('id', 'desc').limit(1).executeTakeFirst();
   if (!row) return null;
   return {
-    started_at: new Date(Number(row.started_at)).toISOString(),
-    finished_at: new Date(Number(row.finished_at)).toISOString(),
+    started_at: iso(row.started_at),
+    finished_at: iso(row.finished_at),
     images_deleted: row.images_deleted,
     prompts_cleared: row.prompts_cleared,
     jobs_deleted: row.jobs_deleted,

@@ -2,6 +2,7 @@
 // is possible, and is written to the audit log every time.
 
 import type { FastifyInstance } from 'fastify';
+import { iso } from '../../domain/clock.js';
 import { z } from 'zod';
 import { userView } from '../../accounts/users.js';
 import { DarkroomError } from '../../domain/errors.js';
@@ -60,6 +61,6 @@ export async function adminRoutes(app: FastifyInstance, context: HttpContext) {
   app.get('/api/v1/admin/audit', { schema: { tags: ['admin'], summary: 'The audit log' } }, async (request) => {
     requireAdmin(request);
     const rows = await accounts.audit.list();
-    return { entries: rows.map((r) => ({ actor: r.actor, action: r.action, target: r.target, at: new Date(Number(r.created_at)).toISOString() })) };
+    return { entries: rows.map((r) => ({ actor: r.actor, action: r.action, target: r.target, at: iso(r.created_at) })) };
   });
 }

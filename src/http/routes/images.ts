@@ -5,9 +5,8 @@ import { z } from 'zod';
 import { DarkroomError } from '../../domain/errors.js';
 import { ownerOf, type HttpContext } from '../context.js';
 import { readMultipart } from '../multipart.js';
-import { parse } from '../parse.js';
+import { IdParams, parse } from '../parse.js';
 
-const IdParams = z.object({ id: z.string().min(1).max(64) });
 // owner, expires and signature belong to a signed link (src/accounts/image-links.ts), checked before the route.
 const ImageQuery = z.object({ thumb: z.enum(['0', '1', 'true', 'false']).optional() });
 const ListQuery = z.object({

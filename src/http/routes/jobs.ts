@@ -5,10 +5,9 @@ import { z } from 'zod';
 import { JobSpec } from '../../domain/job.js';
 import { TERMINAL } from '../../jobs/progress-bus.js';
 import { ownerOf, type HttpContext } from '../context.js';
-import { parse } from '../parse.js';
+import { IdParams, parse } from '../parse.js';
 import { openEventStream } from '../sse.js';
 
-const IdParams = z.object({ id: z.string().min(1).max(64) });
 const EventsQuery = z.object({ preview: z.enum(['0', '1', 'true', 'false']).optional() });
 const ListQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) });
 

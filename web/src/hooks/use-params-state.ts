@@ -4,29 +4,8 @@
 
 import { useEffect, useRef, useState } from 'react';
 import type { GenerationParams } from '../lib/params';
+import { load, local, PREFIX, save, session } from '../lib/browser-storage';
 import { sanitizeParams } from '../lib/params';
-
-const PREFIX = 'darkroom.';
-
-function load(storage: () => Storage, key: string): unknown {
-  try {
-    const raw = storage().getItem(PREFIX + key);
-    return raw === null ? undefined : JSON.parse(raw);
-  } catch {
-    return undefined;
-  }
-}
-
-function save(storage: () => Storage, key: string, value: unknown): void {
-  try {
-    storage().setItem(PREFIX + key, JSON.stringify(value));
-  } catch {
-    // Storage off or full: the studio still works for this visit.
-  }
-}
-
-const local = () => window.localStorage;
-const session = () => window.sessionStorage;
 
 export function useParamsState<T extends GenerationParams>(key: string, defaults: T) {
   const [value, setValue] = useState<T>(() => {

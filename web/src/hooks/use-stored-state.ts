@@ -1,17 +1,11 @@
 // Preferences kept in this browser only (localStorage, never a cookie), under "darkroom.".
 
 import { useCallback, useEffect, useRef, useState } from 'react';
-
-const PREFIX = 'darkroom.';
+import { load, local, PREFIX, save, session } from '../lib/browser-storage';
 
 function read<T>(key: string, fallback: T, sanitize: (value: unknown) => T): T {
-  try {
-    const raw = window.localStorage.getItem(PREFIX + key);
-    return raw === null ? fallback : sanitize(JSON.parse(raw));
-  } catch {
-    // Storage off (private mode, quota) or an old unreadable value: use the default.
-    return fallback;
-  }
+  const stored = load(local, key);
+  return stored === undefined ? fallback : sanitize(stored);
 }
 
 export function useStoredState<T>(key: string, fallback: T, sanitize: (value: unknown) => T = (v) => v as T) {
@@ -22,11 +16,7 @@ export function useStoredState<T>(key: string, fallback: T, sanitize: (value: un
       first.current = false;
       return;
     }
-    try {
-      window.localStorage.setItem(PREFIX + key, JSON.stringify(value));
-    } catch {
-      // Not stored; the studio still works for this visit.
-    }
+    save(local, key, value);
   }, [key, value]);
   return [value, setValue] as const;
 }
@@ -34,7 +24,7 @@ export function useStoredState<T>(key: string, fallback: T, sanitize: (value: un
 /** Forgets every studio preference in this browser (and this tab's prompts). */
 export function clearStoredPreferences(): number {
   let removed = 0;
-  for (const storage of [() => window.localStorage, () => window.sessionStorage]) {
+  for (const storage of [local, session]) {
     try {
       const store = storage();
       for (const key of Object.keys(store)) {
