@@ -4,6 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DarkroomError } from './domain/errors.js';
 import { loadModerationPolicy, type ModerationPolicy } from './moderation/policy-file.js';
 import { parseDuration, retentionFromEnv, type RetentionPolicy } from './privacy/retention.js';
 
@@ -123,7 +124,17 @@ function signup(env: NodeJS.ProcessEnv): boolean {
   return value === 'open';
 }
 
+/** The settings in force; a setting that cannot be used is a one-line invalid_parameter error. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  try {
+    return readConfig(env, cwd);
+  } catch (error) {
+    if (error instanceof RangeError) throw new DarkroomError('invalid_parameter', error.message);
+    throw error;
+  }
+}
+
+function readConfig(env: NodeJS.ProcessEnv, cwd: string): Config {
   for (const [name, instead] of Object.entries(NOT_YET)) {
     if (env[name]) throw new RangeError(`${name} is not supported yet (${instead}); unset it`);
   }

@@ -5,11 +5,12 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { DarkroomError } from '../domain/errors.js';
 
 export function parseMasterKey(text: string): Buffer {
   const value = text.trim();
   const key = /^[0-9a-f]{64}$/i.test(value) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64');
-  if (key.length !== 32) throw new RangeError('Expected DARKROOM_MASTER_KEY to be 32 bytes as 64 hex digits or base64');
+  if (key.length !== 32) throw new DarkroomError('invalid_parameter', 'Expected DARKROOM_MASTER_KEY to be 32 bytes as 64 hex digits or base64');
   return key;
 }
 
