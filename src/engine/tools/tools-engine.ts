@@ -1,5 +1,7 @@
 // The image tools as an engine: upscale (ESRGAN) and remove-background (ISNet) jobs. They
-// take no model from the catalog and no prompt; transparency in the input is kept.
+// take no model from the catalog and no prompt; transparency in the input is kept. Their
+// networks (hundreds of MB) are loaded on first use and let go after an idle spell, like
+// the diffusion sessions, so a server that upscaled once does not hold them for good.
 
 import { DarkroomError } from '../../domain/errors.js';
 import type { JobSpec, Operation } from '../../domain/job.js';
@@ -10,13 +12,35 @@ import { Upscaler } from './upscaler.js';
 
 const TOOL_OPERATIONS: readonly Operation[] = ['upscale', 'remove-background'];
 
+export interface ToolsEngineOptions {
+  upscaler?: Pick<Upscaler, 'upscale' | 'dispose'>;
+  remover?: Pick<BackgroundRemover, 'remove' | 'close'>;
+  /** Idle time after which the loaded networks are released (default 10 minutes). */
+  idleMs?: number;
+}
+
 export class ToolsEngine implements Engine {
   readonly id = 'tools';
-  private readonly upscaler = new Upscaler();
-  private readonly remover = new BackgroundRemover();
+  private readonly upscaler: NonNullable<ToolsEngineOptions['upscaler']>;
+  private readonly remover: NonNullable<ToolsEngineOptions['remover']>;
+  private running = 0;
+  private idle: NodeJS.Timeout | undefined;
 
   /** `maxPixels`: the largest image a tool may take or make (DARKROOM_MAX_PIXELS). */
-  constructor(private readonly maxPixels: number) {}
+  constructor(
+    private readonly maxPixels: number,
+    private readonly options: ToolsEngineOptions = {},
+  ) {
+    this.upscaler = options.upscaler ?? new Upscaler();
+    this.remover = options.remover ?? new BackgroundRemover();
+  }
+
+  /** Releases the loaded networks now; the next job loads them again. */
+  async release(): Promise<void> {
+    clearTimeout(this.idle);
+    this.upscaler.dispose();
+    await this.remover.close();
+  }
 
   supports(operation: Operation, model: ModelEntry | undefined): boolean {
     return model === undefined && TOOL_OPERATIONS.includes(operation);
@@ -29,7 +53,16 @@ export class ToolsEngine implements Engine {
     const input = job.images[0];
     if (!input) throw new DarkroomError('invalid_parameter', `${spec.operation} needs an image`);
     const options = { maxPixels: this.maxPixels, signal: context.signal };
-    return { images: [{ seed: null, image: await this.apply(spec, input, options, context) }], warnings: [] };
+    clearTimeout(this.idle);
+    this.running++;
+    try {
+      return { images: [{ seed: null, image: await this.apply(spec, input, options, context) }], warnings: [] };
+    } finally {
+      if (--this.running === 0) {
+        this.idle = setTimeout(() => void this.release(), this.options.idleMs ?? 600_000);
+        this.idle.unref();
+      }
+    }
   }
 
   private async apply(spec: JobSpec, input: EngineJob['images'][number], options: { maxPixels: number; signal: AbortSignal }, context: RunContext) {
