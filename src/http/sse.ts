@@ -41,8 +41,10 @@ export function openEventStream(request: FastifyRequest, reply: FastifyReply): E
       close();
       raw.end();
     },
+    /** Runs `callback` when the stream ends; at once if it has ended already. */
     onClose(callback) {
-      closers.push(callback);
+      if (open) closers.push(callback);
+      else callback();
     },
   };
 }

@@ -162,27 +162,47 @@ export class JobService {
     return this.deps.bus.subscribe(id, listener);
   }
 
+  /**
+   * Follows a job until it ends: `listener` gets every event up to and including the last,
+   * `ended` resolves then, and `stop()` leaves early. The subscription never outlives either.
+   */
+  watch(owner: string, id: string, listener: (event: JobEvent) => void = () => {}): { ended: Promise<void>; stop(): void } {
+    let unsubscribe: (() => void) | undefined;
+    let over = false;
+    const stop = () => {
+      over = true;
+      unsubscribe?.();
+    };
+    const ended = new Promise<void>((resolve, reject) => {
+      this.follow(owner, id, (event) => {
+        if (over) return;
+        listener(event);
+        if (TERMINAL.has(event.type)) {
+          stop();
+          resolve();
+        }
+      }).then((off) => {
+        unsubscribe = off;
+        if (over) off();
+      }, reject);
+    });
+    return { ended, stop };
+  }
+
   /** Resolves when the job ends (for the synchronous OpenAI and A1111 routes). */
   async wait(owner: string, id: string, signal?: AbortSignal): Promise<JobView> {
+    const watching = this.watch(owner, id);
     await new Promise<void>((resolve, reject) => {
-      let stop: (() => void) | undefined;
-      let ended = false;
       const onAbort = () => {
-        stop?.();
+        watching.stop();
         reject(new DarkroomError('cancelled', 'The request was closed'));
       };
       // A client gone before the wait began never fires 'abort'.
       if (signal?.aborted) return onAbort();
       signal?.addEventListener('abort', onAbort, { once: true });
-      void this.follow(owner, id, (event) => {
-        if (!TERMINAL.has(event.type) || ended) return;
-        ended = true;
+      watching.ended.then(() => {
         signal?.removeEventListener('abort', onAbort);
-        stop?.();
         resolve();
-      }).then((unsubscribe) => {
-        stop = unsubscribe;
-        if (ended) unsubscribe();
       }, reject);
     });
     return this.view(owner, id);

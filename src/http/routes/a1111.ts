@@ -12,7 +12,6 @@ import { DarkroomError } from '../../domain/errors.js';
 import { DEFAULT_MODEL, Img2ImgSpec, MAX_BATCH, Txt2ImgSpec, type DiffusionSpec, type JobSpec, type SchedulerName } from '../../domain/job.js';
 import { randomSeed } from '../../engine/diffusion/rng.js';
 import type { JobView } from '../../jobs/job-service.js';
-import { TERMINAL } from '../../jobs/progress-bus.js';
 import { ownerOf, type HttpContext } from '../context.js';
 import { jobFailure, runToEnd } from '../sync-job.js';
 import { parse } from '../parse.js';
@@ -281,10 +280,9 @@ export async function a1111Routes(app: FastifyInstance, context: HttpContext) {
   function track(owner: string, view: JobView, kind: Kind) {
     const job: A1111Job = { id: view.id, owner, kind, createdAt: Date.now(), startedAt: null, interrupted: false, step: 0, total: view.progress.total, preview: null };
     active.set(job.id, job);
-    let stop: (() => void) | undefined;
-    let ended = false;
-    void jobs
-      .follow(owner, job.id, (event) => {
+    const forget = () => void active.delete(job.id);
+    jobs
+      .watch(owner, job.id, (event) => {
         if (event.type === 'started') job.startedAt = Date.now();
         if (event.type === 'progress') {
           job.startedAt ??= Date.now();
@@ -292,19 +290,8 @@ export async function a1111Routes(app: FastifyInstance, context: HttpContext) {
           job.total = event.total;
           if (event.preview) job.preview = event.preview;
         }
-        if (TERMINAL.has(event.type) && !ended) {
-          ended = true;
-          active.delete(job.id);
-          stop?.();
-        }
       })
-      .then(
-        (unsubscribe) => {
-          stop = unsubscribe;
-          if (ended) unsubscribe();
-        },
-        () => active.delete(job.id),
-      );
+      .ended.then(forget, forget);
   }
 
   /** Checks and translates the fields txt2img and img2img share, before anything is stored. */

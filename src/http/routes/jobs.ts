@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { JobSpec } from '../../domain/job.js';
-import { TERMINAL } from '../../jobs/progress-bus.js';
+import { TERMINAL, type JobEvent } from '../../jobs/progress-bus.js';
 import { ownerOf, type HttpContext } from '../context.js';
 import { IdParams, parse } from '../parse.js';
 import { openEventStream } from '../sse.js';
@@ -43,14 +43,19 @@ export async function jobRoutes(app: FastifyInstance, context: HttpContext) {
       const { preview } = parse(EventsQuery, request.query);
       const withPreviews = preview === '1' || preview === 'true';
       const owner = ownerOf(request);
-      await jobs.row(owner, id);
+      // Followed before the stream opens, so an unknown job is an ordinary JSON 404; what
+      // arrives meanwhile waits in `early`.
+      const early: JobEvent[] = [];
+      let deliver = (event: JobEvent) => void early.push(event);
+      const unsubscribe = await jobs.follow(owner, id, (event) => deliver(event));
       const stream = openEventStream(request, reply);
-      const unsubscribe = await jobs.follow(owner, id, (event) => {
+      deliver = (event) => {
         const { type, ...data } = event;
         if (type === 'progress' && !withPreviews && 'preview' in data) delete (data as { preview?: string }).preview;
         stream.send(type, { job: id, ...data });
         if (TERMINAL.has(type)) queueMicrotask(() => stream.end());
-      });
+      };
+      for (const event of early) deliver(event);
       stream.onClose(unsubscribe);
     },
   );
