@@ -182,7 +182,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
       webRoot: join(packageRoot(), 'web', 'dist'),
       health: async () => ({
         queue: { queued: await jobStore.count('queued'), running: await jobStore.count('running') },
-        workers: { total: config.workers, busy: pool.busy },
+        workers: { total: pool.size, busy: pool.busy },
         purge: { interval: formatDuration(config.purgeIntervalMs), last: await lastPurge(store.db) },
       }),
     };

@@ -88,6 +88,10 @@ export class WorkerPool {
     return this.running.size;
   }
 
+  get size(): number {
+    return this.options.runners.length;
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     for (const controller of this.running.values()) controller.abort();
