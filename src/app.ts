@@ -136,7 +136,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
           db: store.db,
           blobs,
           checkpoint: () => store.checkpoint(),
-          cancel: (id) => pool.cancel(id),
+          halt: (id) => pool.halt(id),
           destroyKey: (o) => keyring.destroy(o),
           ended: (id) => bus.publish(id, { type: 'cancelled' }),
         },

@@ -44,6 +44,8 @@ export async function previewDataUrl(image: RgbImage): Promise<string> {
 
 export class WorkerPool {
   private readonly running = new Map<string, AbortController>();
+  /** Jobs being executed here, until their outcome is stored. */
+  private readonly executions = new Map<string, Promise<void>>();
   /** Cancels that arrived between a job's claim and its start here; applied as it starts. */
   private readonly early = new Set<string>();
   private stopped = false;
@@ -84,6 +86,12 @@ export class WorkerPool {
     return false;
   }
 
+  /** Cancels a job and resolves once this process has stopped working on it. */
+  async halt(jobId: string): Promise<void> {
+    this.cancel(jobId);
+    await this.executions.get(jobId);
+  }
+
   get busy(): number {
     return this.running.size;
   }
@@ -119,7 +127,11 @@ export class WorkerPool {
     while (!this.stopped) {
       try {
         const job = await this.options.store.claim(this.options.clock.now());
-        if (job) await this.execute(job, runner);
+        if (job) {
+          const execution = this.execute(job, runner);
+          this.executions.set(job.id, execution);
+          await execution.finally(() => this.executions.delete(job.id));
+        }
         else await this.idle();
       } catch (error) {
         // A database hiccup must not end the worker: note it, wait, try again.

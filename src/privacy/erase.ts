@@ -11,8 +11,8 @@ export interface EraseDeps {
   db: Kysely<Database>;
   blobs: BlobStore;
   checkpoint(): Promise<void>;
-  /** Stops a job running in this process. */
-  cancel(jobId: string): boolean;
+  /** Stops a job running in this process, resolving once it has stopped. */
+  halt(jobId: string): Promise<void>;
   destroyKey(owner: string): Promise<void>;
   /** Tells whoever follows a deleted job that it ended. */
   ended(jobId: string): void;
@@ -20,7 +20,8 @@ export interface EraseDeps {
 
 export async function eraseOwner(deps: EraseDeps, owner: string): Promise<{ jobs: number; images: number }> {
   const running = await deps.db.selectFrom('jobs').select('id').where('owner', '=', owner).where('status', '=', 'running').execute();
-  for (const job of running) deps.cancel(job.id);
+  // Stopped before the key goes: a job still finishing would seal its images with a new key.
+  await Promise.all(running.map((job) => deps.halt(job.id)));
   await deps.destroyKey(owner);
   const { keys, jobs, unfinished } = await deps.db.transaction().execute(async (tx) => {
     const images = await tx.selectFrom('images').select('blob_key').where('owner', '=', owner).execute();
