@@ -58,8 +58,8 @@ export function modelsCommand(app: () => App, io: CliIo, signal: AbortSignal): C
     .description('delete a pulled model')
     .argument('<name>', 'as "darkroom models list" shows it')
     .action(async (name: string) => {
+      // A running server lets go of the model's sessions when they sit idle (10 minutes).
       const removed = await app().catalog.remove(name);
-      await app().sessions.close(removed.path);
       io.stdout.write(`removed ${removed.name}\n`);
     });
   return models;
