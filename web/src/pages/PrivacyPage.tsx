@@ -104,7 +104,7 @@ export function PrivacyPage({ account, onErased }: { account: Me | null; onErase
           <div className="rights">
             <div className="right">
               <h3>Export my data</h3>
-              <p className="hint">One zip file with your images, uploads, prompts that are still kept, and job records.</p>
+              <p className="hint">One zip file with your images, uploads, prompts that are still kept and job records{account ? ", and your account: sign-ins, API keys (without their secrets), credits and moderation records" : ""}.</p>
               <button type="button" className="button" onClick={() => void exportData()} disabled={exporting}>
                 <Icon name="download" size={16} /> {exporting ? 'Preparing the archive…' : 'Export my data'}
               </button>
