@@ -4,7 +4,6 @@
 //   const upscaler = new Upscaler();            // caches one model per (model, scale)
 //   const big = await upscaler.upscale(image, { scale: 4, model: 'slim', signal, onProgress });
 //   upscaler.dispose();
-//   // or the shared instance: await upscale(image, { scale: 4, model: 'slim' })
 //
 // Any size works in bounded memory: the image goes through the network in tiles of
 // `tile` x `tile` input pixels, each read with `overlap` pixels of context on every side
@@ -115,17 +114,6 @@ export class Upscaler {
     }
     return loaded;
   }
-}
-
-let shared: Upscaler | undefined;
-
-/** Upscales with a process-wide Upscaler (models stay cached for the process's life). */
-export function upscale(image: RgbaImage, options: UpscaleOptions): Promise<RgbaImage>;
-export function upscale(image: RgbImage, options: UpscaleOptions): Promise<RgbImage>;
-export function upscale(image: ToolImage, options: UpscaleOptions): Promise<ToolImage>;
-export function upscale(image: ToolImage, options: UpscaleOptions): Promise<ToolImage> {
-  shared ??= new Upscaler();
-  return shared.upscale(image, options);
 }
 
 function checkModel(model: unknown): UpscaleModel {
