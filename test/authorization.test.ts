@@ -6,8 +6,8 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { anonymous, makeCaller, startAccountsServer, type Caller } from './helpers/accounts.js';
-import { readEvents } from './helpers/sse.js';
 import type { TestServer } from './helpers/server.js';
+import { waitForJob } from './helpers/wait.js';
 
 let server: TestServer;
 let a: Caller;
@@ -24,15 +24,8 @@ beforeAll(async () => {
   admin = await makeCaller(server, 'admin@example.org', 'admin');
   const created = (await (await a.fetch('/api/v1/jobs', { method: 'POST', json: { operation: 'txt2img', prompt: "A's circle", steps: 3 } })).json()) as { id: string };
   jobA = created.id;
-  await readEvents(`${server.url}/api/v1/jobs/${jobA}/events`, undefined, undefined).catch(() => undefined);
-  for (;;) {
-    const job = (await (await a.fetch(`/api/v1/jobs/${jobA}`)).json()) as { status: string; images: { id: string }[] };
-    if (job.status === 'done') {
-      imageA = job.images[0]!.id;
-      break;
-    }
-    await new Promise((r) => setTimeout(r, 30));
-  }
+  const done = await waitForJob(server.url, jobA, { init: { headers: { authorization: `Bearer ${a.key}` } } });
+  imageA = done.images[0]!.id;
   const form = new FormData();
   form.append('image', new Blob([await sharp({ create: { width: 64, height: 64, channels: 3, background: '#345' } }).png().toBuffer()], { type: 'image/png' }), 'a.png');
   uploadA = ((await (await a.fetch('/api/v1/uploads', { method: 'POST', body: form })).json()) as { id: string }).id;

@@ -6,14 +6,15 @@
 // leftovers when erasure is not done properly.
 
 import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import sharp from 'sharp';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { logSerializers } from '../src/http/server.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
+import { waitForJob } from './helpers/wait.js';
 
 async function filesUnder(dir: string): Promise<string[]> {
   if (!existsSync(dir)) return [];
@@ -35,6 +36,11 @@ async function findCanary(server: TestServer, logs: string[], canary: string): P
   return found;
 }
 
+/**
+ * A server whose logs are kept in `logs`. `stop()` closes it and keeps its data folder, to
+ * be searched after; when the test ends, however it ends, the server is stopped and the
+ * folder deleted.
+ */
 async function setUp(env: NodeJS.ProcessEnv, unsafe: boolean, clock?: { now(): number }) {
   const logs: string[] = [];
   const sink = new Writable({
@@ -48,7 +54,16 @@ async function setUp(env: NodeJS.ProcessEnv, unsafe: boolean, clock?: { now(): n
     { DARKROOM_AUTH: 'on', DARKROOM_SIGNUP: 'open', DARKROOM_RATE_LIMIT: '100000', ...env },
     { logger, log: logger, ...(unsafe ? { store: { unsafeKeepDeletedBytes: true } } : {}), ...(clock ? { clock } : {}) },
   );
-  return { server, logs };
+  let stopped: Promise<void> | undefined;
+  const stop = () => (stopped ??= server.close(true));
+  onTestFinished(async () => {
+    try {
+      await stop();
+    } finally {
+      await rm(server.dataDir, { recursive: true, force: true });
+    }
+  });
+  return { server, logs, stop };
 }
 
 /** Signs up with the marker in the email, generates with it in the prompt, uploads a photo with it in EXIF. */
@@ -64,11 +79,7 @@ async function leaveTraces(server: TestServer, canary: string, email = `${canary
   const created = (await (
     await fetch(`${server.url}/api/v1/jobs`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ operation: 'txt2img', prompt: `a red circle ${canary}`, negative_prompt: canary, steps: 3 }) })
   ).json()) as { id: string };
-  for (;;) {
-    const job = (await (await fetch(`${server.url}/api/v1/jobs/${created.id}`, { headers })).json()) as { status: string };
-    if (job.status === 'done') break;
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await waitForJob(server.url, created.id, { init: { headers } });
   const photo = await sharp({ create: { width: 40, height: 30, channels: 3, background: '#a06030' } })
     .jpeg()
     .withExif({ IFD0: { ImageDescription: canary } })
@@ -84,13 +95,13 @@ const marker = () => `canary${Math.random().toString(36).slice(2, 12)}`;
 describe('the canary', () => {
   it('is gone from disk and logs after the account is erased', async () => {
     const canary = marker();
-    const { server, logs } = await setUp({}, false);
+    const { server, logs, stop } = await setUp({}, false);
     const cookie = await leaveTraces(server, canary);
     // Before the erase the email is on disk: the search works on this data.
     expect(await findCanary(server, logs, canary)).not.toEqual([]);
     expect((await fetch(`${server.url}/api/v1/me`, { method: 'DELETE', headers: { cookie } })).status).toBe(204);
     expect(await findCanary(server, logs, canary)).toEqual([]);
-    await server.close(true);
+    await stop();
     expect(await findCanary(server, logs, canary)).toEqual([]);
   });
 
@@ -105,7 +116,6 @@ describe('the canary', () => {
     expect(report).toMatchObject({ images_deleted: 2, prompts_cleared: 1 });
     expect(await findCanary(server, logs, canary)).toEqual([]);
     expect((await fetch(`${server.url}/api/v1/me`, { headers: { cookie } })).status).toBe(200);
-    await server.close(true);
   });
 
   it('is found when erasure skips secure_delete and the checkpoint (negative control)', async () => {
@@ -115,6 +125,5 @@ describe('the canary', () => {
     expect((await fetch(`${server.url}/api/v1/me`, { method: 'DELETE', headers: { cookie } })).status).toBe(204);
     const found = await findCanary(server, logs, canary);
     expect(found.some((place) => place.startsWith('darkroom.db'))).toBe(true);
-    await server.close(true);
   });
 });

@@ -3,10 +3,9 @@
 import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run } from '../src/cli/main.js';
+import { runCli, type CliOptions } from './helpers/cli.js';
 import { startHub } from './helpers/hub-server.js';
 import { TINY_DIR } from './helpers/tiny.js';
 
@@ -30,20 +29,12 @@ async function square(file: string, colour: string): Promise<void> {
     .toFile(join(dir, file));
 }
 
-async function darkroom(...args: string[]) {
-  return darkroomWith({}, ...args);
+function darkroom(...args: string[]) {
+  return runCli({ cwd: dir }, ...args);
 }
 
-/** `stopped` stands in for Ctrl+C or SIGTERM: resolved, it is as if the signal came at once. */
-async function darkroomWith(options: { env?: NodeJS.ProcessEnv; tty?: boolean; stopped?: Promise<NodeJS.Signals | void> }, ...args: string[]) {
-  const stdout = new PassThrough();
-  const stderr = Object.assign(new PassThrough(), { isTTY: options.tty ?? false, columns: 100 });
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  stdout.on('data', (c: Buffer) => out.push(c));
-  stderr.on('data', (c: Buffer) => err.push(c));
-  const code = await run(args, { stdout, stderr, env: { DARKROOM_DATA_DIR: join(dir, 'data'), ...options.env }, cwd: dir }, options.stopped);
-  return { code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
+function darkroomWith(options: Omit<CliOptions, 'cwd'>, ...args: string[]) {
+  return runCli({ cwd: dir, ...options }, ...args);
 }
 
 describe('darkroom generate', () => {

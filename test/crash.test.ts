@@ -5,7 +5,9 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { blobFiles } from './helpers/blobs.js';
 import { spawnServer, type ServerProcess } from './helpers/process.js';
+import { waitForJob } from './helpers/wait.js';
 
 const dataDirs: string[] = [];
 const servers: ServerProcess[] = [];
@@ -18,18 +20,6 @@ async function start(dataDir: string) {
   const server = await spawnServer(dataDir);
   servers.push(server);
   return server;
-}
-
-async function job(url: string, id: string) {
-  return (await (await fetch(`${url}/api/v1/jobs/${id}`)).json()) as { status: string; attempts: number; progress: { step: number }; images: { id: string }[]; error: { code: string } | null };
-}
-
-async function until<T>(probe: () => Promise<T | undefined>): Promise<T> {
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 // Slow enough (about a second each) that a kill lands mid-job.
@@ -45,14 +35,11 @@ describe('kill -9', () => {
       const response = await fetch(`${first.url}/api/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...slowJob, seed: i }) });
       ids.push(((await response.json()) as { id: string }).id);
     }
-    await until(async () => ((await job(first.url, ids[0]!)).progress.step >= 2 ? true : undefined));
+    await waitForJob(first.url, ids[0]!, { until: (j) => j.progress.step >= 2 });
     await first.kill('SIGKILL');
 
     const second = await start(dataDir);
-    const finals = await until(async () => {
-      const all = await Promise.all(ids.map((id) => job(second.url, id)));
-      return all.every((j) => ['done', 'failed', 'cancelled'].includes(j.status)) ? all : undefined;
-    });
+    const finals = await Promise.all(ids.map((id) => waitForJob(second.url, id)));
     expect(finals.map((j) => j.status)).toEqual(['done', 'done', 'done', 'done']);
     expect(finals[0]!.attempts).toBe(2);
     expect(finals.slice(1).map((j) => j.attempts)).toEqual([1, 1, 1]);
@@ -60,9 +47,7 @@ describe('kill -9', () => {
     const gallery = (await (await fetch(`${second.url}/api/v1/images?kind=output`)).json()) as { images: { job_id: string }[] };
     expect(gallery.images.map((i) => i.job_id).sort()).toEqual([...ids].sort());
     // Blobs: one per image, and no temporary file survives the restart.
-    const blobFolders = (await readdir(join(dataDir, 'blobs'))).filter((name) => name !== 'tmp');
-    const blobs = (await Promise.all(blobFolders.map((f) => readdir(join(dataDir, 'blobs', f))))).flat();
-    expect(blobs).toHaveLength(4);
+    expect(await blobFiles(join(dataDir, 'blobs'))).toHaveLength(4);
     expect(await readdir(join(dataDir, 'blobs', 'tmp')).catch(() => [])).toEqual([]);
     await second.kill('SIGTERM');
   });
@@ -74,13 +59,12 @@ describe('kill -9', () => {
     const response = await fetch(`${server.url}/api/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...slowJob, steps: 150 }) });
     const { id } = (await response.json()) as { id: string };
     for (let crash = 0; crash < 2; crash++) {
-      const url = server.url;
-      await until(async () => ((await job(url, id)).progress.step >= 2 ? true : undefined));
+      await waitForJob(server.url, id, { until: (j) => j.progress.step >= 2 });
       await server.kill('SIGKILL');
       server = await start(dataDir);
     }
-    const final = await job(server.url, id);
-    expect(final.status).toBe('failed');
+    // Failed by the restart itself, before the server answers: one read must see it.
+    const final = await waitForJob(server.url, id, { status: 'failed', attempts: 1 });
     expect(final.error?.code).toBe('interrupted');
     expect(final.attempts).toBe(2);
     await server.kill('SIGTERM');

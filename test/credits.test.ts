@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeCaller, startAccountsServer, type Caller } from './helpers/accounts.js';
 import type { TestServer } from './helpers/server.js';
+import { waitForJob } from './helpers/wait.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -12,12 +13,9 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-async function settled(caller: Caller, id: string) {
-  for (;;) {
-    const job = (await (await caller.fetch(`/api/v1/jobs/${id}`)).json()) as { status: string };
-    if (['done', 'failed', 'cancelled'].includes(job.status)) return job.status;
-    await new Promise((r) => setTimeout(r, 20));
-  }
+/** Waits until the caller's job ends with `status`. */
+function settled(caller: Caller, id: string, status: 'done' | 'failed' | 'cancelled' = 'done') {
+  return waitForJob(server.url, id, { init: { headers: { authorization: `Bearer ${caller.key}` } }, status });
 }
 
 async function balance(caller: Caller): Promise<number> {
@@ -41,7 +39,7 @@ describe('credits', () => {
     const ids = await Promise.all(answers.map(async (r) => ((await r.json()) as { id: string }).id));
     expect(new Set(ids).size).toBe(1);
     expect(answers.every((r) => r.status === 202)).toBe(true);
-    expect(await settled(caller, ids[0]!)).toBe('done');
+    await settled(caller, ids[0]!);
     expect(await balance(caller)).toBe(8);
     const other = await caller.fetch('/api/v1/jobs', { method: 'POST', json: job, headers: { 'idempotency-key': 'another' } });
     expect(((await other.json()) as { id: string }).id).not.toBe(ids[0]);
@@ -66,8 +64,8 @@ describe('credits', () => {
     expect(await balance(caller)).toBe(6);
     await caller.fetch(`/api/v1/jobs/${queued.id}`, { method: 'DELETE' });
     await caller.fetch(`/api/v1/jobs/${slow.id}`, { method: 'DELETE' });
-    expect(await settled(caller, slow.id)).toBe('cancelled');
-    expect(await settled(caller, queued.id)).toBe('cancelled');
+    await settled(caller, slow.id, 'cancelled');
+    await settled(caller, queued.id, 'cancelled');
     expect(await balance(caller)).toBe(10);
     // A job that fails at run time (its upload is gone by then) is not charged.
     const form = new FormData();
@@ -78,7 +76,7 @@ describe('credits', () => {
     const doomed = (await (await caller.fetch('/api/v1/jobs', { method: 'POST', json: { ...job, operation: 'img2img', image: upload.id } })).json()) as { id: string };
     await caller.fetch(`/api/v1/images/${upload.id}`, { method: 'DELETE' });
     await caller.fetch(`/api/v1/jobs/${blocker.id}`, { method: 'DELETE' });
-    expect(await settled(caller, doomed.id)).toBe('failed');
+    await settled(caller, doomed.id, 'failed');
     expect(await balance(caller)).toBe(10);
   });
 

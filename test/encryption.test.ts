@@ -2,10 +2,11 @@
 // erasing the owner destroys the key, so copies of their files taken earlier (a backup)
 // cannot be read with the server's keys afterwards.
 
-import { cp, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { blobFiles } from './helpers/blobs.js';
 import { readEvents } from './helpers/sse.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
@@ -16,11 +17,6 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 const PROMPT = `a red circle ${Math.random().toString(36).slice(2)}`;
-
-async function blobFiles(root: string): Promise<string[]> {
-  const folders = (await readdir(root)).filter((f) => f !== 'tmp');
-  return (await Promise.all(folders.map(async (f) => (await readdir(join(root, f))).map((n) => join(root, f, n))))).flat();
-}
 
 describe('encryption at rest', () => {
   it('seals image files and prompts; the master key file is private', async () => {

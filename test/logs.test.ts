@@ -4,21 +4,16 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
-import { buildServer, logSerializers } from '../src/http/server.js';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { logSerializers } from '../src/http/server.js';
+import { startTestServer, type TestServer } from './helpers/server.js';
 import { readEvents } from './helpers/sse.js';
 
 const CANARY = `canary-${Math.random().toString(36).slice(2)}`;
 const lines: string[] = [];
+let server: TestServer;
 let url: string;
-let close: () => Promise<void>;
 
 beforeAll(async () => {
-  const dataDir = await mkdtemp(join(tmpdir(), 'darkroom-logs-'));
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
       lines.push(chunk.toString());
@@ -26,18 +21,11 @@ beforeAll(async () => {
     },
   });
   const logger = pino({ level: 'trace', serializers: logSerializers }, sink);
-  const app = createApp(loadConfig({ DARKROOM_DATA_DIR: dataDir }), { log: logger });
-  const services = await app.services();
-  await services.start();
-  const server = await buildServer(services.http, { logger });
-  url = await server.listen({ host: '127.0.0.1', port: 0 });
-  close = async () => {
-    await server.close();
-    await app.close();
-    await rm(dataDir, { recursive: true, force: true });
-  };
+  // Image screening is on, as by default, so that its path is logged too.
+  server = await startTestServer({ DARKROOM_MODERATION_IMAGES: 'on' }, { logger, log: logger });
+  url = server.url;
 });
-afterAll(() => close());
+afterAll(() => server.close());
 
 describe('logs', () => {
   it('record requests without prompts, bodies, queries or client addresses', async () => {

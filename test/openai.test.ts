@@ -6,7 +6,9 @@ import OpenAI, { BadRequestError, NotFoundError, toFile, type APIError } from 'o
 import type { ImageCreateVariationParams, ImagesResponse } from 'openai/resources/images';
 import sharp, { type Colour } from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { RgbImage } from '../src/domain/image.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
+import { meanAbsDiff } from './helpers/tiny.js';
 
 let server: TestServer;
 let client: OpenAI;
@@ -27,8 +29,9 @@ async function describeImage(bytes: Buffer) {
   return { format, width, height };
 }
 
-async function rgb(bytes: Buffer): Promise<Buffer> {
-  return sharp(bytes).removeAlpha().toColourspace('srgb').raw().toBuffer();
+async function rgb(bytes: Buffer): Promise<RgbImage> {
+  const { data, info } = await sharp(bytes).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height };
 }
 
 const GREY = { r: 128, g: 128, b: 128 };
@@ -53,20 +56,6 @@ function holeMask(): Promise<Buffer> {
   const rgba = Buffer.alloc(64 * 64 * 4, 255);
   for (let y = 0; y < 64; y++) for (let x = 0; x < 64; x++) if (inHole(x, y)) rgba[(y * 64 + x) * 4 + 3] = 0;
   return sharp(rgba, { raw: { width: 64, height: 64, channels: 4 } }).png().toBuffer();
-}
-
-/** Mean absolute difference per channel between two 64x64 RGB images, inside or outside the hole. */
-function meanDiff(a: Buffer, b: Buffer, where: (x: number, y: number) => boolean): number {
-  let sum = 0;
-  let count = 0;
-  for (let y = 0; y < 64; y++) {
-    for (let x = 0; x < 64; x++) {
-      if (!where(x, y)) continue;
-      for (let c = 0; c < 3; c++) sum += Math.abs(a[(y * 64 + x) * 3 + c]! - b[(y * 64 + x) * 3 + c]!);
-      count += 3;
-    }
-  }
-  return sum / count;
 }
 
 async function failure(request: Promise<unknown>): Promise<APIError> {
@@ -127,8 +116,8 @@ describe('POST /v1/images/edits', () => {
     const [bytes] = images(response);
     expect(await describeImage(bytes!)).toMatchObject({ width: 64, height: 64 });
     const [before, after] = [await rgb(input), await rgb(bytes!)];
-    expect(meanDiff(before, after, (x, y) => !inHole(x, y))).toBeLessThan(3);
-    expect(meanDiff(before, after, inHole)).toBeGreaterThan(40);
+    expect(meanAbsDiff(before, after, (x, y) => !inHole(x, y))).toBeLessThan(3);
+    expect(meanAbsDiff(before, after, inHole)).toBeGreaterThan(40);
   });
 
   it('without a mask, starts from the image at its own size', async () => {

@@ -1,9 +1,9 @@
 // The caller's rights over HTTP: the policy page in force, the export archive, and erasure.
 
-import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { blobFiles } from './helpers/blobs.js';
 import { readEvents } from './helpers/sse.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
@@ -64,8 +64,6 @@ describe('privacy', () => {
     const images = (await (await fetch(`${server.url}/api/v1/images`)).json()) as { images: unknown[] };
     expect(jobs.jobs).toEqual([]);
     expect(images.images).toEqual([]);
-    const folders = (await readdir(join(server.dataDir, 'blobs'))).filter((f) => f !== 'tmp');
-    const blobs = (await Promise.all(folders.map((f) => readdir(join(server.dataDir, 'blobs', f))))).flat();
-    expect(blobs).toEqual([]);
+    expect(await blobFiles(join(server.dataDir, 'blobs'))).toEqual([]);
   });
 });

@@ -1,9 +1,9 @@
 // Retention with a clock the test moves: expired data is invisible at once, the purge
 // erases it (rows and files), saved images stay, and every run is recorded for /healthz.
 
-import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { blobFiles } from './helpers/blobs.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { readEvents } from './helpers/sse.js';
 
@@ -25,8 +25,7 @@ async function json(path: string, init?: RequestInit) {
 }
 
 async function blobCount(): Promise<number> {
-  const folders = (await readdir(join(server.dataDir, 'blobs'))).filter((f) => f !== 'tmp');
-  return (await Promise.all(folders.map((f) => readdir(join(server.dataDir, 'blobs', f))))).flat().length;
+  return (await blobFiles(join(server.dataDir, 'blobs'))).length;
 }
 
 describe('retention', () => {

@@ -3,8 +3,9 @@
 
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readEvents, type ServerEvent } from './helpers/sse.js';
+import { readEvents } from './helpers/sse.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
+import { waitForJob } from './helpers/wait.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -23,14 +24,6 @@ async function api(path: string, init: RequestInit & { json?: unknown } = {}) {
   return { status: response.status, headers: response.headers, body: body as Record<string, any> };
 }
 
-async function untilDone(id: string) {
-  for (;;) {
-    const { body } = await api(`/api/v1/jobs/${id}`);
-    if (['done', 'failed', 'cancelled'].includes(body.status)) return body;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 const txt2img = { operation: 'txt2img', prompt: 'a red circle on a blue background', steps: 6, seed: 3 };
 
 describe('jobs', () => {
@@ -39,14 +32,14 @@ describe('jobs', () => {
     expect(created.status).toBe(202);
     expect(created.body).toMatchObject({ status: 'queued', operation: 'txt2img', prompt: txt2img.prompt, n: 2 });
     expect(created.headers.get('location')).toBe(`/api/v1/jobs/${created.body.id}`);
-    const job = await untilDone(created.body.id);
-    expect(job).toMatchObject({ status: 'done', progress: { step: 6, total: 6 }, error: null });
-    expect(job.images.map((i: { seed: number }) => i.seed)).toEqual([3, 4]);
-    const png = await fetch(server.url + job.images[0].url);
+    const job = await waitForJob(server.url, created.body.id);
+    expect(job).toMatchObject({ progress: { step: 6, total: 6 }, error: null });
+    expect(job.images.map((i) => i.seed)).toEqual([3, 4]);
+    const png = await fetch(server.url + job.images[0]!.url);
     expect(png.headers.get('content-type')).toBe('image/png');
     const meta = await sharp(Buffer.from(await png.arrayBuffer())).metadata();
     expect(meta).toMatchObject({ format: 'png', width: 64, height: 64 });
-    const thumb = await fetch(`${server.url}${job.images[0].url}?thumb=1`);
+    const thumb = await fetch(`${server.url}${job.images[0]!.url}?thumb=1`);
     expect(thumb.headers.get('content-type')).toBe('image/webp');
   });
 
@@ -72,20 +65,28 @@ describe('jobs', () => {
     // 256x256 makes each step slow enough to see where the cancel lands.
     const created = await api('/api/v1/jobs', { method: 'POST', json: { ...txt2img, steps: 150, width: 256, height: 256 } });
     const id = created.body.id as string;
-    let cancelledAt: number | undefined;
-    const afterCancel: ServerEvent[] = [];
+    let received = 0;
+    // Resolves to how many events had come when the DELETE was answered: only the events
+    // after that count, so a slow answer on a busy machine is not taken for a late stop.
+    let cancelled: Promise<number> | undefined;
     const events = await readEvents(`${server.url}/api/v1/jobs/${id}/events`, (event) => {
-      if (cancelledAt !== undefined) afterCancel.push(event);
-      if (event.type === 'progress' && event.data.step === 3 && cancelledAt === undefined) {
-        cancelledAt = 3;
-        void api(`/api/v1/jobs/${id}`, { method: 'DELETE' });
+      received++;
+      if (event.type === 'progress' && event.data.step === 3 && cancelled === undefined) {
+        cancelled = api(`/api/v1/jobs/${id}`, { method: 'DELETE' }).then((response) => {
+          if (response.status !== 200) throw new Error(`DELETE answered ${response.status}`);
+          return received;
+        });
       }
     });
+    expect(cancelled).toBeDefined();
+    const answeredAt = await cancelled!;
     expect(events.at(-1)!.type).toBe('cancelled');
-    const stepsAfter = afterCancel.filter((e) => e.type === 'progress').length;
+    // The step running when the cancel came, and a report already on its way, may still
+    // arrive; no step after them.
+    const stepsAfter = events.slice(answeredAt).filter((e) => e.type === 'progress').length;
     expect(stepsAfter).toBeLessThanOrEqual(2);
-    const job = await untilDone(id);
-    expect(job).toMatchObject({ status: 'cancelled', images: [] });
+    const job = await waitForJob(server.url, id, { status: 'cancelled' });
+    expect(job.images).toEqual([]);
   });
 
   it('cancels a queued job before it starts', async () => {
@@ -94,7 +95,7 @@ describe('jobs', () => {
     const cancelled = await api(`/api/v1/jobs/${queued.body.id}`, { method: 'DELETE' });
     expect(cancelled.body.status).toBe('cancelled');
     await api(`/api/v1/jobs/${slow.body.id}`, { method: 'DELETE' });
-    expect((await untilDone(slow.body.id)).status).toBe('cancelled');
+    await waitForJob(server.url, slow.body.id, { status: 'cancelled' });
   });
 
   it('runs img2img and inpaint on uploads', async () => {
@@ -107,13 +108,13 @@ describe('jobs', () => {
     const maskUpload = await upload(mask, 'mask.png');
     expect(image.status).toBe(201);
     const edit = await api('/api/v1/jobs', { method: 'POST', json: { operation: 'img2img', prompt: 'a red circle', image: image.body.id, strength: 0.5, steps: 6 } });
-    expect((await untilDone(edit.body.id)).status).toBe('done');
+    await waitForJob(server.url, edit.body.id);
     const inpaint = await api('/api/v1/jobs', {
       method: 'POST',
       json: { operation: 'inpaint', prompt: 'a red circle', image: image.body.id, mask: maskUpload.body.id, steps: 6 },
     });
-    const done = await untilDone(inpaint.body.id);
-    const out = await sharp(Buffer.from(await (await fetch(server.url + done.images[0].url)).arrayBuffer())).raw().toBuffer();
+    const done = await waitForJob(server.url, inpaint.body.id);
+    const out = await sharp(Buffer.from(await (await fetch(server.url + done.images[0]!.url)).arrayBuffer())).raw().toBuffer();
     expect([out[0], out[1], out[2]]).toEqual([0x70, 0x40, 0xc0]);
   });
 });
@@ -127,8 +128,8 @@ async function upload(bytes: Buffer, name: string) {
 describe('gallery', () => {
   it('lists, saves and deletes the caller’s images', async () => {
     const created = await api('/api/v1/jobs', { method: 'POST', json: txt2img });
-    const job = await untilDone(created.body.id);
-    const id = job.images[0].id as string;
+    const job = await waitForJob(server.url, created.body.id);
+    const id = job.images[0]!.id;
     const listed = await api('/api/v1/images');
     expect(listed.body.images.some((i: { id: string }) => i.id === id)).toBe(true);
     const saved = await api(`/api/v1/images/${id}/save`, { method: 'POST' });

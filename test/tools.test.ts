@@ -4,10 +4,9 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run } from '../src/cli/main.js';
+import { runCli } from './helpers/cli.js';
 import { readEvents } from './helpers/sse.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
@@ -75,16 +74,7 @@ describe('image tools over the API', () => {
 });
 
 describe('image tools on the command line', () => {
-  async function darkroom(...args: string[]) {
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    stdout.on('data', (c: Buffer) => out.push(c));
-    stderr.on('data', (c: Buffer) => err.push(c));
-    const code = await run(args, { stdout, stderr, env: { DARKROOM_DATA_DIR: join(dir, 'data') }, cwd: dir });
-    return { code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
-  }
+  const darkroom = (...args: string[]) => runCli({ cwd: dir }, ...args);
 
   it('upscale writes a PNG twice the size, or a WebP when asked', async () => {
     await writeFile(join(dir, 'picture.png'), await picture());

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RgbImage } from '../src/domain/image.js';
 import type { DiffusionPipeline, GenerateRequest } from '../src/engine/diffusion/pipeline.js';
 import type { SessionPool } from '../src/engine/diffusion/onnx-session.js';
-import { openTiny, variantDir } from './helpers/tiny.js';
+import { meanAbsDiff, openTiny, variantDir } from './helpers/tiny.js';
 
 const request: GenerateRequest = {
   prompt: 'a green triangle on a white background',
@@ -21,12 +21,6 @@ const request: GenerateRequest = {
   seed: 21,
   count: 2,
 };
-
-function meanAbsDiff(a: RgbImage, b: RgbImage): number {
-  let sum = 0;
-  for (let i = 0; i < a.data.length; i++) sum += Math.abs(a.data[i]! - b.data[i]!);
-  return sum / a.data.length;
-}
 
 let main: { pipeline: DiffusionPipeline; sessions: SessionPool };
 let expected: RgbImage[];

@@ -1,5 +1,6 @@
 // Test helpers around the built-in model: opening it, assembling its fp16 and legacy
-// variants (main model with the variant's files laid over it), and reading pixels.
+// variants (main model with the variant's files laid over it), and reading and comparing
+// pixels.
 
 import { cp, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -41,6 +42,21 @@ export const PALETTE: Record<string, [number, number, number]> = {
 export function pixel(image: RgbImage, x: number, y: number): [number, number, number] {
   const i = (y * image.width + x) * 3;
   return [image.data[i]!, image.data[i + 1]!, image.data[i + 2]!];
+}
+
+/** Mean absolute difference per channel value between two images of one size, over the pixels where `inside(x, y)` holds. */
+export function meanAbsDiff(a: RgbImage, b: RgbImage, inside: (x: number, y: number) => boolean = () => true): number {
+  if (a.width !== b.width || a.height !== b.height) throw new Error(`Expected two images of one size, got ${a.width}x${a.height} and ${b.width}x${b.height}`);
+  let sum = 0;
+  let count = 0;
+  for (let y = 0; y < a.height; y++) {
+    for (let x = 0; x < a.width; x++) {
+      if (!inside(x, y)) continue;
+      for (let c = 0; c < 3; c++) sum += Math.abs(a.data[(y * a.width + x) * 3 + c]! - b.data[(y * a.width + x) * 3 + c]!);
+      count += 3;
+    }
+  }
+  return sum / count;
 }
 
 /** Mean colour of a square region. */
