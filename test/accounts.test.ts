@@ -14,7 +14,12 @@ let server: TestServer;
 let provider: Server;
 let providerUrl: string;
 const codes = new Map<string, { provider: 'github' | 'google'; subject: string; email: string; verified: boolean; challenge?: string }>();
-const seen: { path: string; body: string }[] = [];
+const seen: { path: string; body: string; authorization: string | undefined }[] = [];
+/** The client credentials each provider was registered with, as HTTP Basic (RFC 6749 2.3.1). */
+const CLIENTS: Record<string, string> = {
+  '/login/oauth/access_token': `Basic ${Buffer.from('gh-id:gh-secret').toString('base64')}`,
+  '/token': `Basic ${Buffer.from('go-id:go-secret').toString('base64')}`,
+};
 
 beforeAll(async () => {
   // One stand-in for both providers: token exchange, user profile, GitHub's email list.
@@ -23,9 +28,10 @@ beforeAll(async () => {
     req.on('data', (c: Buffer) => (body += c.toString()));
     req.on('end', () => {
       const url = new URL(req.url!, 'http://stub');
-      seen.push({ path: url.pathname, body });
+      seen.push({ path: url.pathname, body, authorization: req.headers.authorization });
       const json = (status: number, value: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value));
       if (url.pathname === '/login/oauth/access_token' || url.pathname === '/token') {
+        if (req.headers.authorization !== CLIENTS[url.pathname]) return json(401, { error: 'invalid_client' });
         const code = new URLSearchParams(body).get('code') ?? '';
         if (!codes.has(code)) return json(400, { error: 'invalid_grant' });
         return json(200, { access_token: `token-${code}`, token_type: 'bearer', scope: 'read:user' });
@@ -149,7 +155,8 @@ describe('OAuth', () => {
   it('sent the client secret to the token endpoint, and Google the PKCE verifier', () => {
     const github = seen.find((s) => s.path === '/login/oauth/access_token');
     const google = seen.find((s) => s.path === '/token');
-    expect(github).toBeDefined();
+    expect(github?.authorization).toBe(CLIENTS['/login/oauth/access_token']);
+    expect(google?.authorization).toBe(CLIENTS['/token']);
     expect(google?.body).toMatch(/code_verifier=/);
   });
 
