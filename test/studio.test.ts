@@ -1,10 +1,12 @@
 // The web studio in a real browser (Debian's Chromium through playwright-core) against an
 // in-process server: generate with live progress, cancel, reuse parameters, a style preset,
 // inpaint with a painted mask, the one-click tools, style transfer, outpainting, blending,
-// delete from the gallery, an API error shown in words, the privacy page, phone width; every request the pages make stays on the server's
-// origin, no cookie is set, and nothing is logged as an error. Then a server with accounts
-// on: sign-in screen, sign-up, credits, API keys, an ended session, sign-out, erasure; the
-// only cookie is the httpOnly session. Screenshots go to test-output/screenshots.
+// an edit picked up after a reload, delete from the gallery (and where the focus goes), an
+// API error shown in words, the privacy page, phone width; number boxes typed key by key;
+// every request the pages make stays on the server's origin, no cookie is set, and nothing
+// is logged as an error. Then a server with accounts on: sign-in screen, sign-up, credits,
+// API keys, an ended session, a sign-in that left no session, sign-out, erasure; the only
+// cookie is the httpOnly session. Screenshots go to test-output/screenshots.
 
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -72,14 +74,28 @@ describe.skipIf(skip)('the web studio in Chromium', () => {
     const page = await open('create');
     const create = view(page, 'create');
     const prompt = create.getByLabel('Prompt', { exact: true });
-    await expect(prompt.getAttribute('placeholder')).resolves.toBe(PROMPT);
-    await prompt.fill(PROMPT);
+    // The example is marked as one, so an empty box does not look filled in; and empty, it is not sent.
+    await expect(prompt.getAttribute('placeholder')).resolves.toBe(`e.g. ${PROMPT}`);
+    await create.getByRole('button', { name: 'Generate', exact: true }).click();
+    await create.locator('.generate-bar').getByRole('alert').getByText(`Describe the image to make first, for example “${PROMPT}”.`).waitFor();
+    await expect(prompt.getAttribute('aria-invalid')).resolves.toBe('true');
+    await expect(page.evaluate('document.activeElement?.name')).resolves.toBe('prompt');
+    await expect(create.locator('.progress-card').count()).resolves.toBe(0);
+    await prompt.pressSequentially(PROMPT);
+    await expect(create.locator('.generate-bar').getByRole('alert').count()).resolves.toBe(0);
     await create.getByLabel('Steps, exact value').fill('40');
     await create.getByLabel('Seed', { exact: true }).fill('1234');
     const sawPreview = create.locator('.progress-card img[src^="data:image/webp"]').waitFor();
     sawPreview.catch(() => {}); // awaited below; this keeps an early failure from being reported twice
     await prompt.press('Control+Enter');
     await create.getByText(/^Step \d+ of 40$/).waitFor();
+    // A screen reader hears the phase once; the count is the progress bar's value, read on demand.
+    const spoken = await create.locator('.progress-card').evaluate((card) => ({
+      live: [...card.querySelectorAll('[role=status], [aria-live]')].map((region) => region.textContent),
+      bar: card.querySelector('progress')?.getAttribute('aria-valuetext'),
+    }));
+    expect(spoken.live).toEqual(['Generating…']);
+    expect(spoken.bar).toMatch(/^Step \d+ of 40, \d+%$/);
     await sawPreview;
     await page.screenshot({ path: join(SCREENSHOT_DIR, 'create-progress.png') });
     await create.getByRole('button', { name: 'Cancel' }).waitFor();
@@ -134,9 +150,17 @@ describe.skipIf(skip)('the web studio in Chromium', () => {
 
   it('cancels a running job', async () => {
     const create = view(await open('create'), 'create');
-    await create.getByLabel('Width').fill('256');
-    await create.getByLabel('Height').fill('256');
+    await create.getByLabel('Prompt', { exact: true }).fill(PROMPT);
+    // Typed key by key at a person's pace: "2" is below the smallest side, and must not
+    // turn into "8" on the way to "256".
+    for (const side of ['Width', 'Height']) {
+      const box = create.getByLabel(side);
+      await box.fill('');
+      await box.pressSequentially('256', { delay: 50 });
+      await expect(box.inputValue()).resolves.toBe('256');
+    }
     await create.getByLabel('Steps, exact value').fill('150');
+    await expect(create.locator('.settings-summary').textContent()).resolves.toMatch(/^256×256 · 150 steps/);
     await create.getByRole('button', { name: 'Generate', exact: true }).click();
     await create.getByText(/^Step \d+ of 150$/).waitFor();
     await create.getByRole('button', { name: 'Cancel' }).click();
@@ -156,6 +180,7 @@ describe.skipIf(skip)('the web studio in Chromium', () => {
         ? route.fulfill({ status: 429, contentType: 'application/json', body: JSON.stringify({ error: { code: 'queue_full', message: QUEUE_FULL } }) })
         : route.continue(),
     );
+    await view(page, 'create').getByLabel('Prompt', { exact: true }).fill(PROMPT);
     const bar = view(page, 'create').locator('.generate-bar');
     await bar.getByRole('button', { name: 'Generate', exact: true }).click();
     await bar.getByRole('alert').getByText(QUEUE_FULL).waitFor();
@@ -351,11 +376,16 @@ describe.skipIf(skip)('the web studio in Chromium', () => {
     const style = edit.getByRole('combobox', { name: 'Style' });
     await style.selectOption('anime');
     await edit.locator('.style-preview').getByText('anime artwork of the image', { exact: false }).waitFor();
-    await edit.getByLabel('Strength, exact value').fill('0.45');
+    // 0.3 on a slider of step 0.05 stays 0.3 (6 × 0.05 is 0.30000000000000004 in floating point).
+    const strength = edit.getByLabel('Strength, exact value');
+    await strength.fill('');
+    await strength.pressSequentially('0.3', { delay: 50 });
+    await strength.press('Tab');
+    await expect(strength.inputValue()).resolves.toBe('0.3');
     await edit.getByLabel('Prompt', { exact: true }).fill('');
     const sent = nextJob(page);
     await edit.getByRole('button', { name: 'Apply style' }).click();
-    expect(await sent).toMatchObject({ operation: 'style', image: id, style: 'anime', strength: 0.45, prompt: '' });
+    expect(await sent).toMatchObject({ operation: 'style', image: id, style: 'anime', strength: 0.3, prompt: '' });
     const card = edit.locator('.result-card').first();
     await card.getByText('Anime style', { exact: true }).waitFor();
     await expect.poll(() => naturalSize(card.locator('img'))).toBe('64x64');
@@ -366,7 +396,7 @@ describe.skipIf(skip)('the web studio in Chromium', () => {
     await card.getByRole('button', { name: 'Reuse these parameters' }).click();
     await edit.getByText(/^Settings of seed \d+ loaded\.$/).waitFor();
     await expect(style.inputValue()).resolves.toBe('anime');
-    await expect(edit.getByLabel('Strength, exact value').inputValue()).resolves.toBe('0.45');
+    await expect(strength.inputValue()).resolves.toBe('0.3');
   });
 
   it('extends a 64×64 upload by 16 px left and right (outpaint), showing the new frame, to a 96×64 image', async () => {
@@ -436,6 +466,28 @@ describe.skipIf(skip)('the web studio in Chromium', () => {
     await edit.getByRole('radio', { name: 'Whole image' }).click();
   });
 
+  it('picks up a running edit after a reload, with its progress and Cancel', async () => {
+    const page = await open('edit');
+    const edit = view(page, 'edit');
+    await uploadOn(page, edit, 'slow.png', '#40a0a0');
+    await edit.locator('.painter-stage img').waitFor();
+    await edit.getByLabel('Prompt', { exact: true }).fill('a green square');
+    // All 150 steps (img2img runs strength × steps): long enough to still be running after the reload.
+    await edit.getByLabel('Strength, exact value').fill('1');
+    await edit.getByText('More settings').click();
+    await edit.getByLabel('Steps, exact value').fill('150');
+    await edit.getByRole('button', { name: 'Transform image' }).click();
+    await edit.getByText(/^Step \d+ of 150$/).waitFor();
+    await page.reload();
+    const again = view(page, 'edit');
+    await again.getByText(/^Step \d+ of 150$/).waitFor();
+    await again.getByRole('button', { name: 'Cancel' }).click();
+    await again.getByText(/^Cancelled at step \d+ of 150\. Nothing was kept\.$/).waitFor();
+    await again.getByText('More settings').click();
+    await again.getByLabel('Steps, exact value').fill('20');
+    await page.close();
+  });
+
   it('fits the new edit modes on a phone (390 and 360 px wide)', async () => {
     for (const [width, height] of [[390, 844], [360, 740]] as const) {
       const phone = await newContext({ viewport: { width, height }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
@@ -458,20 +510,44 @@ describe.skipIf(skip)('the web studio in Chromium', () => {
     await cards.first().waitFor();
     await page.getByText(/Deletes in 23 h|Deletes in 24 h/).first().waitFor();
     await screenshot(page, 'gallery');
+    // A tool's card says what it did once, as its title.
+    const cutout = cards.filter({ has: page.locator('.checkerboard') }).first();
+    await expect(cutout.locator('.result-prompt').textContent()).resolves.toBe('Background removed');
+    expect((await cutout.textContent())!.split('Background removed').length - 1).toBe(1);
+
     const count = await cards.count();
     const card = cards.first();
     const id = await card.getAttribute('data-image-id');
+    const nextId = await cards.nth(1).getAttribute('data-image-id');
     expect(id).toMatch(/^img_/);
+    const focusedCard = () => page.evaluate('document.activeElement?.closest("[data-image-id]")?.dataset.imageId');
+    const focusedLabel = () => page.evaluate('document.activeElement?.getAttribute("aria-label")');
+    // Keep takes the focus back to the trash button; from there the keyboard deletes.
     await card.getByRole('button', { name: 'Delete this image' }).click();
-    await card.getByRole('button', { name: 'Delete', exact: true }).click();
+    await card.getByRole('button', { name: 'Keep' }).click();
+    await expect.poll(focusedLabel).toBe('Delete this image');
+    await expect(focusedCard()).resolves.toBe(id);
+    await page.keyboard.press('Enter');
+    await expect(page.evaluate('document.activeElement?.textContent')).resolves.toBe('Keep');
+    await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('Enter');
     await page.locator(`[data-image-id="${id}"]`).waitFor({ state: 'detached' });
     await expect.poll(() => cards.count()).toBe(count - 1);
+    // The focus lands on the next image, not on the page's body.
+    await expect.poll(focusedCard).toBe(nextId);
     const { body } = await api('/api/v1/images');
     expect(body.images.some((i: { id: string }) => i.id === id)).toBe(false);
 
-    // The history lists every job, the cancelled one too.
+    // The history lists every job, the cancelled one too; a tool's job under what it did.
     await page.getByRole('button', { name: /^History/ }).click();
     await page.locator('.history-item .status-cancelled').first().waitFor();
+    const history = page.locator('.history-item');
+    await expect(history.filter({ hasText: 'Background removed' }).first().locator('.result-prompt').textContent()).resolves.toBe('Background removed');
+    await expect(history.filter({ hasText: 'Upscaled 2×' }).first().locator('.result-prompt').textContent()).resolves.toBe('Upscaled 2×');
+    // Each Reuse button is named after its job.
+    await expect(page.getByRole('button', { name: 'Reuse the parameters of “a yellow triangle”' }).count()).resolves.toBe(1);
+    const reuseNames = await page.getByRole('button', { name: /^Reuse the parameters of “/ }).evaluateAll((buttons) => buttons.map((b) => b.getAttribute('aria-label')));
+    expect(new Set(reuseNames).size).toBeGreaterThanOrEqual(5);
     await screenshot(page, 'gallery-history');
   });
 
@@ -716,8 +792,23 @@ describe.skipIf(skip)('the web studio with accounts on', () => {
         await small.getByRole('link', { name: 'Account' }).click();
         await small.getByRole('heading', { level: 1, name: 'Account & privacy' }).waitFor();
         expect(await small.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(width);
+        // "Made Nov 24, 2026" on one line, not squeezed into three by the status beside it.
+        const made = small.locator('.key-meta').first();
+        await made.waitFor();
+        const lines = await made.evaluate((element) => {
+          const range = element.ownerDocument.createRange();
+          range.selectNodeContents(element);
+          return new Set([...range.getClientRects()].map((rect) => Math.round(rect.top))).size;
+        });
+        expect(lines).toBe(1);
         await screenshot(small, 'account-phone-page');
       } else {
+        // The latest result's five labelled buttons in one row, under the picture.
+        const actions = small.locator('.result-card.featured .image-actions');
+        await actions.waitFor();
+        const tops = await actions.locator('> *').evaluateAll((buttons) => buttons.map((b) => Math.round(b.getBoundingClientRect().top)));
+        expect(tops).toHaveLength(5);
+        expect(new Set(tops).size).toBe(1);
         await small.screenshot({ path: join(SCREENSHOT_DIR, `account-header-${width}.png`) });
       }
       await context.close();
@@ -733,6 +824,16 @@ describe.skipIf(skip)('the web studio with accounts on', () => {
     await page.locator('.signin-form').getByRole('alert').getByText('Wrong email or password').waitFor();
     await expect(page.getByRole('button', { name: 'Sign in', exact: true }).isEnabled()).resolves.toBe(true);
     await screenshot(page, 'signin-error');
+
+    // The server says yes, but the next request comes without the session (a browser that
+    // refuses the cookie): said in place, and the form can be used again.
+    await page.route('**/api/v1/me', (route) =>
+      route.fulfill({ status: 401, contentType: 'application/json', body: JSON.stringify({ error: { code: 'unauthenticated', message: 'Sign in first.' } }) }),
+    );
+    await signIn(page);
+    await page.locator('.signin-form').getByRole('alert').getByText(/did not keep the session/).waitFor();
+    await expect(page.getByRole('button', { name: 'Sign in', exact: true }).isEnabled()).resolves.toBe(true);
+    await page.unroute('**/api/v1/me');
 
     await signIn(page);
     await page.locator('#create-title').waitFor();

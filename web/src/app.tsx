@@ -16,7 +16,7 @@ const noop = () => {};
 
 export function App() {
   const route = useHashRoute();
-  const { session, error, refresh, refreshCredits, signOut, erased } = useSession();
+  const { session, error, refresh, signedIn, refreshCredits, signOut, erased } = useSession();
   const [signOutError, setSignOutError] = useState<string | null>(null);
   const accounts = session.status === 'signed-in' || session.status === 'signed-out';
   const pages = pagesFor(accounts);
@@ -77,7 +77,7 @@ export function App() {
           </ErrorNotice>
         ) : null}
         {session.status === 'signed-out' ? (
-          <SignInPage methods={session.methods} reason={session.reason} email={session.email ?? ''} onSignedIn={() => refresh()} />
+          <SignInPage methods={session.methods} reason={session.reason} email={session.email ?? ''} onSignedIn={signedIn} />
         ) : showPages ? (
           <CreditsRefresh.Provider value={session.status === 'signed-in' ? refreshCredits : noop}>
             <Studio

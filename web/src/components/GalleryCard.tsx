@@ -2,10 +2,10 @@
 // be deleted (unless saved), and its actions.
 
 import type { ImageView, JobView } from '../api/types';
-import { describeJob, isToolJob, operationLabel, untitled } from '../lib/params';
+import { describeJob, isToolJob, jobTitle, operationLabel, type JobTitle } from '../lib/params';
 import { ago } from '../lib/time';
 import { ImageActions } from './ImageActions';
-import { ResultImage, Retention } from './ResultsGrid';
+import { ResultImage, ResultTitle, Retention } from './ResultsGrid';
 
 interface Props {
   image: ImageView;
@@ -22,24 +22,22 @@ interface Props {
 
 export function GalleryCard({ image, job, isMask, now, onChange, onDeleted, onReuse, onEdit, onError }: Props) {
   const tool = job !== undefined && isToolJob(job);
-  const title =
-    image.kind === 'upload' ? (isMask ? 'Inpainting mask' : 'Upload') : tool ? describeJob(job) : job?.prompt ? job.prompt : job ? (job.prompt === null ? 'Prompt no longer kept' : untitled(job)) : 'Image';
-  const plain = image.kind === 'upload' || tool || Boolean(job?.prompt) || (job?.prompt === '' && untitled(job) !== 'No prompt');
+  // An output whose job is gone (past the history) is only "Image".
+  const title: JobTitle = image.kind === 'upload' ? { text: isMask ? 'Inpainting mask' : 'Upload', muted: false } : job ? jobTitle(job) : { text: 'Image', muted: true };
   return (
     <li className="result-card gallery-card" data-image-id={image.id}>
-      <ResultImage image={image} alt={job?.prompt ? `Image: ${job.prompt}` : `${title} ${image.id}`} transparent={job?.operation === 'remove-background'} />
+      <ResultImage image={image} alt={job?.prompt ? `Image: ${job.prompt}` : `${title.text} ${image.id}`} transparent={job?.operation === 'remove-background'} />
       <div className="result-body">
         <div className="result-meta">
-          <p className={plain ? 'result-prompt' : 'result-prompt muted'} title={job?.prompt ?? undefined}>
-            {title}
-          </p>
+          <ResultTitle title={title} full={job?.prompt} />
           <p className="result-params">
             {image.width}×{image.height}
             {image.seed !== null ? ` · seed ${image.seed}` : ''}
           </p>
-          {job ? (
+          {/* A tool's title already says what it did. */}
+          {job && !tool ? (
             <p className="result-params wrap">
-              {isToolJob(job) ? describeJob(job) : `${operationLabel(job.operation)} · ${describeJob(job)}`}
+              {operationLabel(job.operation)} · {describeJob(job)}
             </p>
           ) : null}
           {job?.negative_prompt ? (
@@ -54,9 +52,9 @@ export function GalleryCard({ image, job, isMask, now, onChange, onDeleted, onRe
         </div>
         <ImageActions
           image={image}
-          label={title}
+          label={title.text}
           onSaved={onChange}
-          onReuse={job && onReuse && !isToolJob(job) ? () => onReuse(job, image) : undefined}
+          onReuse={job && onReuse && !tool ? () => onReuse(job, image) : undefined}
           onEdit={isMask ? undefined : () => onEdit(image)}
           onDeleted={() => onDeleted(image)}
           onError={onError}

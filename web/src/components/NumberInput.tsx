@@ -1,7 +1,7 @@
 // A number box that lets a person type freely (empty, "0.", "1e") and only reports values
 // that are numbers; on leaving the box it shows the value in force again.
 
-import { useEffect, useState, type InputHTMLAttributes } from 'react';
+import { useEffect, useRef, useState, type InputHTMLAttributes } from 'react';
 
 type Props = Omit<InputHTMLAttributes<HTMLInputElement>, 'value' | 'onChange' | 'type'> & {
   value: number | null;
@@ -10,10 +10,16 @@ type Props = Omit<InputHTMLAttributes<HTMLInputElement>, 'value' | 'onChange' | 
   allowEmpty?: boolean;
 };
 
-export function NumberInput({ value, onValue, allowEmpty = false, onBlur, ...rest }: Props) {
+export function NumberInput({ value, onValue, allowEmpty = false, onFocus, onBlur, ...rest }: Props) {
   const shown = value === null ? '' : String(value);
   const [draft, setDraft] = useState(shown);
-  useEffect(() => setDraft(shown), [shown]);
+  // While the box has the focus its text is what was typed: the value in force may be the
+  // typing so far clamped ("5" on the way to "512" is held as 8), and writing that back
+  // into the box would change the next keystroke's number.
+  const focused = useRef(false);
+  useEffect(() => {
+    if (!focused.current) setDraft(shown);
+  }, [shown]);
   return (
     <input
       {...rest}
@@ -30,7 +36,12 @@ export function NumberInput({ value, onValue, allowEmpty = false, onBlur, ...res
         const number = Number(text);
         if (Number.isFinite(number)) onValue(number);
       }}
+      onFocus={(event) => {
+        focused.current = true;
+        onFocus?.(event);
+      }}
       onBlur={(event) => {
+        focused.current = false;
         setDraft(shown);
         onBlur?.(event);
       }}

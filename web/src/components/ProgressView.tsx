@@ -1,7 +1,9 @@
 // A running job: where it is (queued, step k of n), the latest preview, and Cancel. After
-// it ends: cancelled or failed, said plainly.
+// it ends: cancelled or failed, said plainly. A screen reader is told each change of phase
+// (queued, loading, generating), not each step: the progress bar holds the count.
 
 import type { RunState } from '../hooks/use-job-runner';
+import { isToolJob } from '../lib/params';
 import { ErrorNotice } from './ErrorNotice';
 import { Icon } from './Icon';
 
@@ -21,16 +23,21 @@ function headline(state: RunState): string {
     case 'queued':
       return state.position > 1 ? `Waiting in the queue (${state.position - 1} ahead)` : 'Starting…';
     case 'running':
-      // A tool is one step: "step 0 of 1" would say nothing.
       if (state.job?.operation === 'upscale') return `Upscaling ${state.job.scale ?? ''}×…`.replace(' ×', '');
       if (state.job?.operation === 'remove-background') return 'Removing the background…';
-      return state.step > 0 ? `Step ${state.step} of ${state.total}` : 'Loading the model…';
+      return counting(state) ? `Step ${state.step} of ${state.total}` : 'Loading the model…';
     case 'cancelling':
       return 'Cancelling…';
     default:
       return '';
   }
 }
+
+/** Whether the job is counting its steps (a tool is one step: "step 0 of 1" would say nothing). */
+const counting = (state: RunState) => state.phase === 'running' && state.step > 0 && !(state.job && isToolJob(state.job));
+
+/** The phase in words, for the live region: the steps are the progress bar's to say. */
+const phase = (state: RunState) => (counting(state) ? 'Generating…' : headline(state));
 
 export function ProgressView({ state, onCancel, onDismiss, width, height }: Props) {
   if (state.phase === 'idle' || state.phase === 'done') return null;
@@ -60,10 +67,14 @@ export function ProgressView({ state, onCancel, onDismiss, width, height }: Prop
         )}
       </div>
       <div className="progress-info">
-        <p className="progress-label" role="status">
+        {/* Read through the live region and the bar's value; shown for the eye. */}
+        <p className="progress-label" aria-hidden="true">
           {headline(state)}
         </p>
-        <progress className="progress-bar" max={state.total || 1} value={state.step} aria-label={`Progress: ${percent}%`} />
+        <p className="visually-hidden" role="status">
+          {phase(state)}
+        </p>
+        <progress className="progress-bar" max={state.total || 1} value={state.step} aria-label="Progress" aria-valuetext={counting(state) ? `Step ${state.step} of ${state.total}, ${percent}%` : phase(state)} />
         {state.error ? <p className="hint hint-error">{state.error}</p> : null}
         <button type="button" className="button button-danger-quiet" onClick={onCancel} disabled={state.phase === 'cancelling' || state.phase === 'submitting'}>
           <Icon name="stop" size={14} />

@@ -11,10 +11,13 @@ interface Props {
   placeholder?: string;
   /** Whether the job runs without a prompt (style transfer, blend). */
   optional?: boolean;
+  /** The message saying what is wrong with the prompt, when something is. */
+  errorId?: string | undefined;
 }
 
-export function PromptFields({ prompt, negative, onChange, promptRef, placeholder = EXAMPLE_PROMPT, optional = false }: Props) {
+export function PromptFields({ prompt, negative, onChange, promptRef, placeholder = `e.g. ${EXAMPLE_PROMPT}`, optional = false, errorId }: Props) {
   const id = useId();
+  const describedBy = [optional ? `${id}-optional` : undefined, errorId].filter(Boolean).join(' ') || undefined;
   return (
     <>
       <div className="field">
@@ -30,7 +33,8 @@ export function PromptFields({ prompt, negative, onChange, promptRef, placeholde
         )}
         <textarea
           id={`${id}-prompt`}
-          aria-describedby={optional ? `${id}-optional` : undefined}
+          aria-describedby={describedBy}
+          aria-invalid={errorId ? true : undefined}
           ref={promptRef}
           name="prompt"
           className="input prompt"

@@ -5,7 +5,7 @@
 import type { ReactNode } from 'react';
 import type { ImageView, JobView } from '../api/types';
 import { useNow } from '../hooks/use-now';
-import { describeJob, isToolJob, untitled } from '../lib/params';
+import { describeJob, isToolJob, jobTitle, type JobTitle } from '../lib/params';
 import { timeLeft } from '../lib/time';
 import { Icon } from './Icon';
 import { ImageActions } from './ImageActions';
@@ -30,6 +30,15 @@ export function ResultImage({ image, alt, transparent = false }: { image: Pick<I
   );
 }
 
+/** A card's or row's first line: the job's title (see jobTitle), the whole prompt on hover where it is cut short. */
+export function ResultTitle({ title, full }: { title: JobTitle; full?: string | null | undefined }) {
+  return (
+    <p className="result-prompt" title={full ?? undefined}>
+      {title.muted ? <em className="muted">{title.text}</em> : title.text}
+    </p>
+  );
+}
+
 /** "Deletes in 23 h" or "Saved", with its icon. */
 export function Retention({ image, now }: { image: Pick<ImageView, 'saved' | 'expires_at'>; now: number }) {
   const left = timeLeft(image.expires_at, now);
@@ -42,21 +51,21 @@ export function Retention({ image, now }: { image: Pick<ImageView, 'saved' | 'ex
 }
 
 function Tile({ job, image, now, featured, handlers }: { job: JobView; image: ImageView; now: number; featured: boolean; handlers: Handlers }) {
-  const label = isToolJob(job) ? describeJob(job) : `${job.prompt || untitled(job)}, seed ${image.seed ?? '?'}`;
+  const tool = isToolJob(job);
+  const title = jobTitle(job);
+  const label = tool ? title.text : `${title.text}, seed ${image.seed ?? '?'}`;
   return (
     <li className={featured ? 'result-card featured' : 'result-card'} data-image-id={image.id}>
-      <ResultImage image={image} alt={job.prompt ? `Result: ${job.prompt}` : isToolJob(job) ? `Result: ${describeJob(job)}` : job.prompt === '' ? `Result: ${untitled(job)}` : 'Result'} transparent={job.operation === 'remove-background'} />
+      <ResultImage image={image} alt={title.muted ? 'Result' : `Result: ${title.text}`} transparent={job.operation === 'remove-background'} />
       <div className="result-body">
         <div className="result-meta">
-          <p className="result-prompt" title={job.prompt ?? undefined}>
-            {isToolJob(job) ? describeJob(job) : job.prompt || (job.prompt === '' && untitled(job) !== 'No prompt' ? untitled(job) : <em className="muted">{job.prompt === null ? 'Prompt no longer kept' : 'No prompt'}</em>)}
-          </p>
+          <ResultTitle title={title} full={job.prompt} />
           {featured && job.negative_prompt ? <p className="result-params wrap">Avoid: {job.negative_prompt}</p> : null}
           <p className="result-params">
             {image.seed !== null ? `seed ${image.seed} · ` : ''}
             {image.width}×{image.height}
           </p>
-          {isToolJob(job) ? null : <p className="result-params wrap">{describeJob(job)}</p>}
+          {tool ? null : <p className="result-params wrap">{describeJob(job)}</p>}
           <Retention image={image} now={now} />
         </div>
         <ImageActions
@@ -64,7 +73,7 @@ function Tile({ job, image, now, featured, handlers }: { job: JobView; image: Im
           label={label}
           labelled={featured}
           onSaved={handlers.onImageChange}
-          onReuse={isToolJob(job) ? undefined : () => handlers.onReuse(job, image)}
+          onReuse={tool ? undefined : () => handlers.onReuse(job, image)}
           onEdit={() => handlers.onEdit(image, job)}
           onDeleted={() => handlers.onImageDeleted(image)}
           onError={handlers.onError}

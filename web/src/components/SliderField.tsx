@@ -1,7 +1,7 @@
 // A labelled setting with a slider for quick changes and a number box for exact ones.
 
 import { useId, type ReactNode } from 'react';
-import { clamp } from '../lib/params';
+import { clamp, roundToStep } from '../lib/params';
 import { NumberInput } from './NumberInput';
 
 interface Props {
@@ -21,7 +21,7 @@ interface Props {
 export function SliderField({ label, value, min, max, step, onChange, hint, disabled, name, context = '' }: Props) {
   const id = useId();
   const hintId = hint ? `${id}-hint` : undefined;
-  const set = (v: number) => onChange(clamp(step >= 1 ? Math.round(v) : Math.round(v / step) * step, min, max));
+  const set = (v: number) => onChange(clamp(roundToStep(v, step), min, max));
   return (
     <div className="field slider-field">
       <div className="field-head">

@@ -43,19 +43,35 @@ export function useSession() {
   // Whose prompts this tab holds: kept through an expired session, not handed to someone else.
   const lastUser = useRef<string | null>(null);
 
-  const refresh = useCallback(async (reason: string | null = null) => {
-    try {
-      const next = await check(reason);
-      if (next.status === 'signed-in') {
-        if (lastUser.current !== null && lastUser.current !== next.me.user.id) forgetPrompts();
-        lastUser.current = next.me.user.id;
-      }
-      setSession(next);
-      setError(null);
-    } catch (e) {
-      setError(messageOf(e));
+  const adopt = useCallback((next: Session) => {
+    if (next.status === 'signed-in') {
+      if (lastUser.current !== null && lastUser.current !== next.me.user.id) forgetPrompts();
+      lastUser.current = next.me.user.id;
     }
+    setSession(next);
+    setError(null);
   }, []);
+
+  const refresh = useCallback(
+    async (reason: string | null = null) => {
+      try {
+        adopt(await check(reason));
+      } catch (e) {
+        setError(messageOf(e));
+      }
+    },
+    [adopt],
+  );
+
+  /**
+   * After the server accepted a sign-in: whether this browser now has a session (one that
+   * refuses the cookie has none). A failure is thrown, for the sign-in form to show.
+   */
+  const signedIn = useCallback(async (): Promise<boolean> => {
+    const next = await check();
+    adopt(next);
+    return next.status === 'signed-in';
+  }, [adopt]);
 
   useEffect(() => {
     void refresh(returnedProblem);
@@ -95,7 +111,7 @@ export function useSession() {
   /** After "delete everything": with accounts the account is gone too, so back to the sign-in. */
   const erased = useCallback(() => leave('Your account and everything in it were deleted.'), [leave]);
 
-  return { session, error, refresh, refreshCredits, signOut, erased };
+  return { session, error, refresh, signedIn, refreshCredits, signOut, erased };
 }
 
 /** Lets a page say "a job was queued or ended" so the header's balance follows, without threading props. */

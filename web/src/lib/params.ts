@@ -72,6 +72,15 @@ export function clamp(value: number, min: number, max: number): number {
   return Math.min(max, Math.max(min, value));
 }
 
+/**
+ * `value` on a grid of `step` (0.05: 0.3, not 0.30000000000000004): the product is rounded
+ * to the step's decimal places, since a binary fraction times an integer is rarely exact.
+ */
+export function roundToStep(value: number, step: number): number {
+  const decimals = step >= 1 ? 0 : (/\.(\d+)$/.exec(String(step))?.[1]?.length ?? 0);
+  return Number((Math.round(value / step) * step).toFixed(decimals));
+}
+
 const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const isScheduler = (v: unknown): v is SchedulerName => SCHEDULERS.some((s) => s.name === v);
 
@@ -226,6 +235,24 @@ function describeWeights(weights: number[]): string {
 /** Whether a job was a one-click tool (no prompt or settings to reuse). */
 export function isToolJob(job: Pick<JobView, 'operation'>): boolean {
   return job.operation === 'upscale' || job.operation === 'remove-background';
+}
+
+export interface JobTitle {
+  text: string;
+  /** The title says only what is missing ("No prompt"), so it is set apart from a prompt. */
+  muted: boolean;
+}
+
+/**
+ * What to call a job in results, the gallery and the history: its prompt, else what it did
+ * ("Upscaled 2×", "Anime style", "Blend of 2 images"), else what is missing.
+ */
+export function jobTitle(job: JobView): JobTitle {
+  if (isToolJob(job)) return { text: describeJob(job), muted: false };
+  if (job.prompt) return { text: job.prompt, muted: false };
+  if (job.prompt === null) return { text: 'Prompt no longer kept', muted: true };
+  const text = untitled(job);
+  return { text, muted: text === 'No prompt' };
 }
 
 /** A short line naming the settings of a job, for a caption. */

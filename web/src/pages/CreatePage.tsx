@@ -2,7 +2,7 @@
 // (button or Ctrl/Cmd+Enter), watch it being made, and see the results; any result's
 // parameters (its style too) can be reused.
 
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useRef, useState, type FormEvent } from 'react';
 import { SCHEDULERS, type ImageView, type JobView } from '../api/types';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { Icon } from '../components/Icon';
@@ -14,10 +14,12 @@ import { StyleField } from '../components/StyleField';
 import { isActive, useJobRunner } from '../hooks/use-job-runner';
 import type { ModelsState } from '../hooks/use-models';
 import { useRecentJobs } from '../hooks/use-recent-jobs';
+import { useResumeJob } from '../hooks/use-resume-job';
 import { useLatest, useStoredState } from '../hooks/use-stored-state';
 import type { StylesState } from '../hooks/use-styles';
+import { useSubmitShortcut } from '../hooks/use-submit-shortcut';
 import { EXAMPLE_PROMPT, paramsFromJob, txt2imgRequest, type GenerationParams } from '../lib/params';
-import { isNarrow, isSubmitShortcut, SUBMIT_SHORTCUT } from '../lib/platform';
+import { isNarrow, SUBMIT_SHORTCUT } from '../lib/platform';
 
 interface Props {
   active: boolean;
@@ -44,23 +46,18 @@ export function CreatePage({ active, params, setParams, models, styles, onEditIm
   const promptRef = useRef<HTMLTextAreaElement>(null);
   const progressRef = useRef<HTMLDivElement>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  const [formError, setFormError] = useState<string | null>(null);
   const [reused, setReused] = useState<string | null>(null);
   const busy = isActive(runner.state.phase);
   // Open by default on wide screens; on a phone the results matter more than the knobs.
   const [settingsOpenPref, setSettingsOpenPref] = useStoredState<boolean | null>('create.settings-open', null, (v) => (typeof v === 'boolean' ? v : null));
   const settingsOpen = settingsOpenPref ?? !isNarrow();
 
-  // After a reload, pick up a job that is still queued or running.
-  const resumed = useRef(false);
-  useEffect(() => {
-    if (resumed.current || !recent.loaded) return;
-    resumed.current = true;
-    const pending = recent.jobs.find((job) => job.status === 'queued' || job.status === 'running');
-    if (pending && runner.state.phase === 'idle') runner.follow(pending);
-  }, [recent.loaded, recent.jobs, runner]);
+  useResumeJob(recent, runner);
 
   const update = (patch: Partial<GenerationParams>) => {
     setReused(null);
+    setFormError(null);
     setParams((p) => ({ ...p, ...patch }));
   };
 
@@ -68,21 +65,18 @@ export function CreatePage({ active, params, setParams, models, styles, onEditIm
     if (busy) return;
     setNotice(null);
     setReused(null);
+    setFormError(null);
+    // The empty box shows an example as its placeholder: say so rather than make a random image.
+    if (!params.prompt.trim()) {
+      setFormError(`Describe the image to make first, for example “${EXAMPLE_PROMPT}”.`);
+      promptRef.current?.focus();
+      return;
+    }
     const job = await runner.start(txt2imgRequest(params));
     if (job && isNarrow()) progressRef.current?.scrollIntoView({ behavior: 'smooth', block: 'start' });
   });
 
-  useEffect(() => {
-    if (!active) return;
-    const onKey = (event: KeyboardEvent) => {
-      if (isSubmitShortcut(event)) {
-        event.preventDefault();
-        void generate();
-      }
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [active, generate]);
+  useSubmitShortcut(active, () => void generate());
 
   const reuse = (job: JobView, image: ImageView) => {
     setParams((p) => paramsFromJob(job, image, p));
@@ -96,7 +90,7 @@ export function CreatePage({ active, params, setParams, models, styles, onEditIm
     void generate();
   };
 
-  const submitError = runner.state.phase === 'idle' ? runner.state.error : null;
+  const submitError = formError ?? (runner.state.phase === 'idle' ? runner.state.error : null);
   return (
     <div className="page-grid">
       <form className="panel form-panel" onSubmit={onSubmit} aria-label="Image settings" id="create-form">
@@ -104,6 +98,7 @@ export function CreatePage({ active, params, setParams, models, styles, onEditIm
           prompt={params.prompt}
           negative={params.negative_prompt}
           promptRef={promptRef}
+          errorId={formError ? 'create-error' : undefined}
           onChange={(patch) => update(patch)}
         />
         {styles.loading || styles.styles.length || styles.error || params.style ? (
@@ -124,7 +119,7 @@ export function CreatePage({ active, params, setParams, models, styles, onEditIm
               {SUBMIT_SHORTCUT}
             </kbd>
           </button>
-          <ErrorNotice id="create-error" message={submitError} onDismiss={runner.dismiss} />
+          <ErrorNotice id="create-error" message={submitError} onDismiss={() => (formError ? setFormError(null) : runner.dismiss())} />
           {reused ? (
             <p className="hint hint-ok" role="status">
               {reused}
@@ -150,7 +145,7 @@ export function CreatePage({ active, params, setParams, models, styles, onEditIm
       </form>
 
       <section className="results-panel" aria-labelledby="create-results-title" ref={progressRef}>
-        <h2 className="section-title" id="create-results-title">
+        <h2 className="section-title" id="create-results-title" tabIndex={-1}>
           Results
         </h2>
         <ProgressView state={runner.state} onCancel={runner.cancel} onDismiss={runner.dismiss} width={runner.state.job?.width ?? params.width} height={runner.state.job?.height ?? params.height} />

@@ -3,7 +3,7 @@
 // preset, or extend its canvas (outpaint); or blend two to four images into one. One-click
 // tools (upscale, remove the background) run on the source when the server has them.
 
-import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { useId, useRef, useState, type FormEvent } from 'react';
 import { api, messageOf } from '../api/client';
 import type { GenerationRequest, ImageView, JobView, ToolOperation, UpscaleFactor } from '../api/types';
 import { BlendPicker } from '../components/BlendPicker';
@@ -23,11 +23,13 @@ import { StyleField } from '../components/StyleField';
 import { isActive, useJobRunner } from '../hooks/use-job-runner';
 import type { ModelsState } from '../hooks/use-models';
 import { useRecentJobs } from '../hooks/use-recent-jobs';
+import { useResumeJob } from '../hooks/use-resume-job';
 import { useLatest } from '../hooks/use-stored-state';
 import type { StylesState } from '../hooks/use-styles';
+import { useSubmitShortcut } from '../hooks/use-submit-shortcut';
 import { EXTEND_PRESETS, extendedSize, marginsFitGrid, marginsTotal } from '../lib/outpaint';
 import { blendRequest, editRequest, toolRequest, withMode, type BlendInput, type EditMode, type EditParams } from '../lib/params';
-import { isNarrow, isSubmitShortcut, SUBMIT_SHORTCUT } from '../lib/platform';
+import { isNarrow, SUBMIT_SHORTCUT } from '../lib/platform';
 import { gridOf } from '../lib/sizes';
 
 export type SourceImage = Pick<ImageView, 'id' | 'url' | 'width' | 'height'>;
@@ -79,6 +81,7 @@ export function EditPage({ active, params, setParams, models, styles, source, se
   const inpaint = mode === 'inpaint';
   const blending = mode === 'blend';
   const grid = gridOf(modelOf(models.models, params.model) ?? { name: params.model });
+  useResumeJob(recent, runner);
 
   const update = (patch: Partial<EditParams>) => {
     clearReuseNote();
@@ -144,17 +147,7 @@ export function EditPage({ active, params, setParams, models, styles, source, se
     }
   });
 
-  useEffect(() => {
-    if (!active) return;
-    const onKey = (event: KeyboardEvent) => {
-      if (isSubmitShortcut(event)) {
-        event.preventDefault();
-        void run();
-      }
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [active, run]);
+  useSubmitShortcut(active, () => void run());
 
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
@@ -286,7 +279,7 @@ export function EditPage({ active, params, setParams, models, styles, source, se
       </form>
 
       <section className="results-panel edit-results" aria-labelledby="edit-results-title" ref={resultsRef}>
-        <h2 className="section-title" id="edit-results-title">
+        <h2 className="section-title" id="edit-results-title" tabIndex={-1}>
           Edits
         </h2>
         <ProgressView state={runner.state} onCancel={runner.cancel} onDismiss={runner.dismiss} width={shape?.width} height={shape?.height} />

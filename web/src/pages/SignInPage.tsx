@@ -12,13 +12,17 @@ import { PROVIDER_NAMES } from '../lib/sign-in-problems';
 /** The server's rule (src/accounts/passwords.ts), checked here first to save a round trip. */
 const MIN_PASSWORD = 10;
 
+/** The server said yes and set its cookie, yet the next request came without it. */
+const NO_SESSION = 'Your email and password were accepted, but this browser did not keep the session. Allow cookies for this site (the studio sets one, for the session), then sign in again.';
+
 interface Props {
   methods: AuthMethods;
   /** Why the sign-in is shown again (session ended, account deleted), if it is. */
   reason: string | null;
   /** Filled in when the same person signs in again. */
   email: string;
-  onSignedIn: () => Promise<void>;
+  /** Whether a session resulted from the server's yes. */
+  onSignedIn: () => Promise<boolean>;
 }
 
 export function SignInPage({ methods, reason, email: knownEmail, onSignedIn }: Props) {
@@ -49,9 +53,10 @@ export function SignInPage({ methods, reason, email: knownEmail, onSignedIn }: P
     setError(null);
     try {
       await (register ? api.register(address, password) : api.login(address, password));
-      await onSignedIn();
+      if (!(await onSignedIn())) setError({ message: NO_SESSION, field: null });
     } catch (e) {
       setError({ message: messageOf(e), field: null });
+    } finally {
       setBusy(false);
     }
   };
