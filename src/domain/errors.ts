@@ -57,6 +57,12 @@ export function invalidParameter(message: string): DarkroomError {
   return new DarkroomError('invalid_parameter', message);
 }
 
+/** `value` when it is one of `values`; otherwise invalid_parameter naming `what` and the choices. */
+export function expectOneOf<T>(values: readonly T[], value: unknown, what: string): T {
+  if (!values.includes(value as T)) throw invalidParameter(`Expected ${what} to be one of ${values.join(', ')}, got ${JSON.stringify(value)}`);
+  return value as T;
+}
+
 /** The error an aborted operation ends with, whatever the abort reason was. */
 export function cancelled(): DarkroomError {
   return new DarkroomError('cancelled', 'The job was cancelled.');

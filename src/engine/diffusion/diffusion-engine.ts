@@ -4,6 +4,7 @@
 // extended) and then runs through the one denoising pipeline.
 
 import { DarkroomError } from '../../domain/errors.js';
+import { sharedLoad } from '../../domain/shared-load.js';
 import { onWhite, type Mask, type RgbImage } from '../../domain/image.js';
 import { DIFFUSION_OPERATIONS, isDiffusion, type DiffusionSpec, type JobSpec, type Operation } from '../../domain/job.js';
 import { extendCanvas, fitSize, resizeImage, resizeMask } from '../../images/codec.js';
@@ -68,13 +69,7 @@ export class DiffusionEngine implements Engine {
   }
 
   pipeline(model: ModelEntry): Promise<DiffusionPipeline> {
-    let pipeline = this.pipelines.get(model.path);
-    if (!pipeline) {
-      pipeline = loadPipeline(model.path, this.sessions);
-      this.pipelines.set(model.path, pipeline);
-      pipeline.catch(() => this.pipelines.delete(model.path));
-    }
-    return pipeline;
+    return sharedLoad(this.pipelines, model.path, () => loadPipeline(model.path, this.sessions));
   }
 
   async run(job: EngineJob, context: RunContext): Promise<EngineResult> {

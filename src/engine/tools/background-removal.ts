@@ -30,7 +30,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
-import { DarkroomError, invalidParameter, throwIfCancelled } from '../../domain/errors.js';
+import { DarkroomError, expectOneOf, invalidParameter, throwIfCancelled } from '../../domain/errors.js';
+import { sharedLoad } from '../../domain/shared-load.js';
 import { packageDir } from './package-assets.js';
 import { DEFAULT_MAX_TOOL_PIXELS, alphaOf, checkImage, hasAlpha, rgbOf, resizeMatte, withAlpha, type Matte, type RgbaImage, type ToolImage } from './tool-image.js';
 
@@ -112,21 +113,12 @@ export class BackgroundRemover {
   }
 
   private session(model: BackgroundModel): Promise<ort.InferenceSession> {
-    let session = this.sessions.get(model);
-    if (!session) {
-      session = openSession(model, this.options.threads ?? 0);
-      this.sessions.set(model, session);
-      session.catch(() => this.sessions.delete(model));
-    }
-    return session;
+    return sharedLoad(this.sessions, model, () => openSession(model, this.options.threads ?? 0));
   }
 }
 
 function checkModel(model: unknown): BackgroundModel {
-  if (!BACKGROUND_MODELS.includes(model as BackgroundModel)) {
-    throw invalidParameter(`Expected the background model to be one of ${BACKGROUND_MODELS.join(', ')}, got ${JSON.stringify(model)}`);
-  }
-  return model as BackgroundModel;
+  return expectOneOf(BACKGROUND_MODELS, model, 'the background model');
 }
 
 /** The model's bytes: its chunks from dist/, joined in the order resources.json lists them. */

@@ -20,7 +20,8 @@
 
 import type { Tensor } from '@tensorflow/tfjs-core';
 import sharp from 'sharp';
-import { DarkroomError, invalidParameter, throwIfCancelled } from '../../domain/errors.js';
+import { DarkroomError, expectOneOf, throwIfCancelled } from '../../domain/errors.js';
+import { sharedLoad } from '../../domain/shared-load.js';
 import type { RgbImage } from '../../domain/image.js';
 import { layersModelBytes, loadLayersModel, tensorflow, type LayersModel } from './tfjs.js';
 import { DEFAULT_MAX_TOOL_PIXELS, checkImage, rgbOf, type ToolImage } from './tool-image.js';
@@ -98,13 +99,7 @@ export class ContentClassifier {
   }
 
   private model(model: ClassifierModel): Promise<LoadedClassifier> {
-    let loaded = this.models.get(model);
-    if (!loaded) {
-      loaded = loadClassifier(model);
-      this.models.set(model, loaded);
-      loaded.catch(() => this.models.delete(model));
-    }
-    return loaded;
+    return sharedLoad(this.models, model, () => loadClassifier(model));
   }
 }
 
@@ -117,10 +112,7 @@ export function classify(image: ToolImage, options: ClassifyOptions = {}): Promi
 }
 
 function checkModel(model: unknown): ClassifierModel {
-  if (!CLASSIFIER_MODELS.includes(model as ClassifierModel)) {
-    throw invalidParameter(`Expected the classifier model to be one of ${CLASSIFIER_MODELS.join(', ')}, got ${JSON.stringify(model)}`);
-  }
-  return model as ClassifierModel;
+  return expectOneOf(CLASSIFIER_MODELS, model, 'the classifier model');
 }
 
 async function loadClassifier(model: ClassifierModel): Promise<LoadedClassifier> {

@@ -17,7 +17,8 @@
 
 import { join } from 'node:path';
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
-import { DarkroomError, invalidParameter, throwIfCancelled } from '../../domain/errors.js';
+import { DarkroomError, expectOneOf, invalidParameter, throwIfCancelled } from '../../domain/errors.js';
+import { sharedLoad } from '../../domain/shared-load.js';
 import type { RgbImage } from '../../domain/image.js';
 import type { Progress } from '../engine.js';
 import { packageDir, requirePackage } from './package-assets.js';
@@ -105,29 +106,16 @@ export class Upscaler {
   }
 
   private model(model: UpscaleModel, scale: UpscaleScale): Promise<LoadedModel> {
-    const key = `${model}x${scale}`;
-    let loaded = this.models.get(key);
-    if (!loaded) {
-      loaded = loadModel(model, scale);
-      this.models.set(key, loaded);
-      loaded.catch(() => this.models.delete(key));
-    }
-    return loaded;
+    return sharedLoad(this.models, `${model}x${scale}`, () => loadModel(model, scale));
   }
 }
 
 function checkModel(model: unknown): UpscaleModel {
-  if (!UPSCALE_MODELS.includes(model as UpscaleModel)) {
-    throw invalidParameter(`Expected the upscale model to be one of ${UPSCALE_MODELS.join(', ')}, got ${JSON.stringify(model)}`);
-  }
-  return model as UpscaleModel;
+  return expectOneOf(UPSCALE_MODELS, model, 'the upscale model');
 }
 
 function checkScale(scale: unknown): UpscaleScale {
-  if (!UPSCALE_SCALES.includes(scale as UpscaleScale)) {
-    throw invalidParameter(`Expected the upscale factor to be one of ${UPSCALE_SCALES.join(', ')}, got ${JSON.stringify(scale)}`);
-  }
-  return scale as UpscaleScale;
+  return expectOneOf(UPSCALE_SCALES, scale, 'the upscale factor');
 }
 
 function checkInteger(name: string, value: number, min: number, max: number): number {
