@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { packageRoot } from '../src/config.js';
 import { loadPipeline } from '../src/engine/diffusion/load.js';
 import { SessionPool } from '../src/engine/diffusion/onnx-session.js';
+import { CPU_DEVICE } from '../src/engine/device.js';
 
 const RUNS = 10;
 
@@ -22,7 +23,7 @@ async function torchReference(): Promise<Record<string, unknown>> {
 }
 
 export async function pipelineBenchmark(): Promise<Record<string, unknown>> {
-  const sessions = new SessionPool({ intraOpThreads: 1 });
+  const sessions = new SessionPool({ device: { ...CPU_DEVICE, threads: 1 } });
   const pipeline = await loadPipeline(join(packageRoot(), 'models', 'darkroom-tiny'), sessions);
   const request = {
     prompt: 'a red circle on a blue background',

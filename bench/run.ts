@@ -1,11 +1,13 @@
 // Runs one benchmark by name and prints its figures as one JSON line:
 //   npm run bench -- pipeline
 
+import { memoryBenchmark } from './memory.js';
 import { pipelineBenchmark } from './pipeline.js';
 import { serverBenchmark } from './server.js';
 import { toolsBenchmark } from './tools.js';
 
 const BENCHMARKS: Record<string, () => Promise<Record<string, unknown>>> = {
+  memory: memoryBenchmark,
   pipeline: pipelineBenchmark,
   server: serverBenchmark,
   tools: toolsBenchmark,

@@ -1,11 +1,14 @@
 // The service's own overhead, with a trivial engine (an 8x8 image, no inference): job
-// submission latency and throughput at fixed concurrency next to a bare Fastify route in
-// the same run, event-stream latency from publish to client, and idle RSS.
+// submission latency and throughput at fixed concurrency next to, in the same run, a bare
+// Fastify route and a minimal Fastify route doing one durable insert into a WAL SQLite
+// database (the essential work of a submission; the two take turns in slices, so the
+// ratio holds on a busy machine); event-stream latency from publish to client, idle RSS.
 
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
+import SQLite from 'better-sqlite3';
 import Fastify from 'fastify';
 import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
@@ -15,6 +18,8 @@ import { InlineRunner } from '../src/jobs/runner.js';
 
 const CONNECTIONS = 16;
 const DURATION_S = 5;
+/** The submission and the minimal route take turns in slices, so a busy moment on the machine weighs on both. */
+const SLICES = 5;
 const STEPS = 10;
 
 const body = JSON.stringify({ operation: 'txt2img', prompt: 'a red circle', steps: STEPS, width: 64, height: 64 });
@@ -35,16 +40,40 @@ const trivialEngine: Pick<Engine, 'run'> = {
   },
 };
 
-async function load(url: string) {
+interface Load {
+  rps: number;
+  p50_ms: number;
+  p99_ms: number;
+  non2xx: number;
+  errors: number;
+}
+
+async function load(url: string, duration = DURATION_S): Promise<Load> {
   const result = await autocannon({
     url,
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body,
     connections: CONNECTIONS,
-    duration: DURATION_S,
+    duration,
   });
-  return { rps: result.requests.average, p50_ms: result.latency.p50, p99_ms: result.latency.p99, non2xx: result.non2xx, errors: result.errors };
+  return { rps: result.requests.total / result.duration, p50_ms: result.latency.p50, p99_ms: result.latency.p99, non2xx: result.non2xx, errors: result.errors };
+}
+
+/** Loads each URL for DURATION_S in all, in SLICES turns: the mean rate and p50 over the slices, and the worst p99. */
+async function alternate(urls: string[]): Promise<Load[]> {
+  const slices: Load[][] = urls.map(() => []);
+  for (let i = 0; i < SLICES; i++) {
+    for (const [n, url] of urls.entries()) slices[n]!.push(await load(url, DURATION_S / SLICES));
+  }
+  const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+  return slices.map((runs) => ({
+    rps: mean(runs.map((r) => r.rps)),
+    p50_ms: mean(runs.map((r) => r.p50_ms)),
+    p99_ms: Math.max(...runs.map((r) => r.p99_ms)),
+    non2xx: runs.reduce((sum, r) => sum + r.non2xx, 0),
+    errors: runs.reduce((sum, r) => sum + r.errors, 0),
+  }));
 }
 
 async function eventLatency(url: string): Promise<{ p50_ms: number; p99_ms: number; events: number }> {
@@ -72,11 +101,34 @@ async function eventLatency(url: string): Promise<{ p50_ms: number; p99_ms: numb
   return { p50_ms: latencies[Math.floor(latencies.length / 2)]!, p99_ms: latencies[Math.floor(latencies.length * 0.99)]!, events: latencies.length };
 }
 
+/**
+ * The floor a submission is measured against: parse the JSON body, insert one row in a
+ * WAL database with the pragmas Darkroom uses (synchronous = NORMAL), answer 202.
+ */
+async function minimalInsertServer(dir: string) {
+  const sqlite = new SQLite(join(dir, 'minimal.db'));
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.exec('CREATE TABLE jobs (id TEXT PRIMARY KEY, owner TEXT NOT NULL, status TEXT NOT NULL, spec TEXT NOT NULL, created_at INTEGER NOT NULL)');
+  const insert = sqlite.prepare("INSERT INTO jobs (id, owner, status, spec, created_at) VALUES (?, 'local', 'queued', ?, ?)");
+  const server = Fastify({ logger: false });
+  let id = 0;
+  server.post('/insert', async (request, reply) => {
+    const job = `job_${++id}`;
+    insert.run(job, JSON.stringify(request.body), Date.now());
+    return reply.status(202).send({ id: job, status: 'queued' });
+  });
+  const url = await server.listen({ host: '127.0.0.1', port: 0 });
+  return { url, close: async () => (await server.close(), sqlite.close()) };
+}
+
 export async function serverBenchmark(): Promise<Record<string, unknown>> {
   const bare = Fastify({ logger: false });
   let bareId = 0;
   bare.post('/bare', async (_request, reply) => reply.status(202).send({ id: `job_${++bareId}`, status: 'queued' }));
   const bareUrl = await bare.listen({ host: '127.0.0.1', port: 0 });
+  const minimalDir = await mkdtemp(join(tmpdir(), 'darkroom-bench-minimal-'));
+  const minimal = await minimalInsertServer(minimalDir);
 
   const dataDir = await mkdtemp(join(tmpdir(), 'darkroom-bench-'));
   // The trivial engine measures the service, not the classifier: image screening is off.
@@ -91,15 +143,17 @@ export async function serverBenchmark(): Promise<Record<string, unknown>> {
   const idleRssMb = process.memoryUsage().rss / 1024 / 1024;
 
   const baseline = await load(`${bareUrl}/bare`);
-  const submit = await load(`${url}/api/v1/jobs`);
+  const [sqliteInsert, submit] = (await alternate([`${minimal.url}/insert`, `${url}/api/v1/jobs`])) as [Load, Load];
   // Let the queue drain so event latency is measured on an idle service.
   while ((await services.jobStore.count('queued')) > 0) await new Promise((r) => setTimeout(r, 200));
   const events = await eventLatency(url);
 
   await server.close();
   await bare.close();
+  await minimal.close();
   await app.close();
   await rm(dataDir, { recursive: true, force: true });
+  await rm(minimalDir, { recursive: true, force: true });
   return {
     connections: CONNECTIONS,
     duration_s: DURATION_S,
@@ -111,6 +165,10 @@ export async function serverBenchmark(): Promise<Record<string, unknown>> {
     bare_p50_ms: baseline.p50_ms,
     bare_p99_ms: baseline.p99_ms,
     rps_ratio_vs_bare: submit.rps / baseline.rps,
+    sqlite_insert_rps: sqliteInsert.rps,
+    sqlite_insert_p50_ms: sqliteInsert.p50_ms,
+    sqlite_insert_p99_ms: sqliteInsert.p99_ms,
+    rps_ratio_vs_sqlite_insert: submit.rps / sqliteInsert.rps,
     sse_event_p50_ms: events.p50_ms,
     sse_event_p99_ms: events.p99_ms,
     sse_events_measured: events.events,

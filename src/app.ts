@@ -12,7 +12,7 @@ import type { HttpContext } from './http/context.js';
 import { JobService } from './jobs/job-service.js';
 import { JobStore } from './jobs/job-store.js';
 import { ProgressBus } from './jobs/progress-bus.js';
-import { ThreadRunner, type InferenceRunner } from './jobs/runner.js';
+import { ProcessRunner, type InferenceRunner } from './jobs/runner.js';
 import { WorkerPool } from './jobs/worker-pool.js';
 import { FileBlobStore } from './store/blob-store.js';
 import { describePolicy, formatDuration } from './privacy/policy.js';
@@ -26,6 +26,7 @@ import { ApiKeyService } from './accounts/api-keys.js';
 import { AuditLog } from './accounts/audit.js';
 import { IpHasher } from './accounts/ip-hash.js';
 import { Ledger } from './accounts/ledger.js';
+import { LoginThrottle } from './accounts/login-throttle.js';
 import { ImageLinks } from './accounts/image-links.js';
 import { OAuthProvider, type ProviderName } from './accounts/oauth.js';
 import { SessionService } from './accounts/sessions.js';
@@ -55,7 +56,7 @@ export interface Services {
 
 export interface AppOptions {
   clock?: Clock;
-  /** How jobs run; by default one worker thread per configured worker. */
+  /** How jobs run; by default one inference process per configured worker. */
   runners?: () => InferenceRunner[];
   log?: { warn(details: object, message: string): void };
   store?: SqliteOptions;
@@ -71,6 +72,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
   let services: Promise<Services> | undefined;
   let purgeSchedule: { stop(): Promise<void> } | undefined;
   const log = options.log ?? { warn: () => {} };
+  if (engines.device.fallback) log.warn({ device: engines.device }, `DARKROOM_DEVICE=auto: ${engines.device.fallback}; running on the CPU`);
 
   async function open(): Promise<Services> {
     const store = await openSqlite(join(config.dataDir, 'darkroom.db'), options.store);
@@ -110,7 +112,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
       clock,
       runners:
         options.runners?.() ??
-        Array.from({ length: config.workers }, () => new ThreadRunner({ builtInModelsDir: config.builtInModelsDir, modelsDir: config.modelsDir, maxPixels: config.maxPixels })),
+        Array.from({ length: config.workers }, () => new ProcessRunner({ builtInModelsDir: config.builtInModelsDir, modelsDir: config.modelsDir, maxPixels: config.maxPixels, device: config.device, threads: config.threads, memoryBudget: config.memoryBudget })),
       previews: config.previews,
       maxAttempts: 2,
       log,
@@ -126,6 +128,7 @@ export function createApp(config: Config, options: AppOptions = {}) {
       check: (spec) => engines.registry.check(spec),
       workers: pool,
       queueLimit: config.queueLimit,
+      queueLimitPerAccount: config.queueLimitPerAccount,
       db: store.db,
       moderation,
       credits: { ledger, enforced: config.auth, costOf: (spec) => ('n' in spec ? spec.n : 1) * (config.costs[spec.operation] ?? 1) },
@@ -175,14 +178,18 @@ export function createApp(config: Config, options: AppOptions = {}) {
         ledger,
         audit,
         ipHasher,
+        loginThrottle: new LoginThrottle({ clock }),
         imageLinks,
         oauth,
       },
       version: VERSION,
+      // With accounts on, a rebound name reaches only what an anonymous caller may (README, "Browsers").
+      origins: { anyHost: config.auth, origins: [config.publicUrl, ...config.allowedOrigins] },
       webRoot: join(packageRoot(), 'web', 'dist'),
       health: async () => ({
         queue: { queued: await jobStore.count('queued'), running: await jobStore.count('running') },
         workers: { total: pool.size, busy: pool.busy },
+        device: engines.device,
         purge: { interval: formatDuration(config.purgeIntervalMs), last: await lastPurge(store.db) },
       }),
     };

@@ -2,6 +2,7 @@
 // passed down; nothing else reads process.env.
 
 import { existsSync, readFileSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DarkroomError } from './domain/errors.js';
@@ -18,8 +19,16 @@ export interface Config {
   port: number;
   /** Jobs run at once (each in its own inference thread). */
   workers: number;
+  /** What onnxruntime runs on: cpu, cuda, or auto (CUDA when it is installed, else the CPU). */
+  device: DeviceSetting;
+  /** onnxruntime threads per operator in each session; 0 leaves the choice to onnxruntime. */
+  threads: number;
   /** Queued jobs beyond this are refused with 429. */
   queueLimit: number;
+  /** One account's queued jobs beyond this are refused with 429 (by default a quarter of the queue with accounts on, all of it with one local owner). */
+  queueLimitPerAccount: number;
+  /** Bytes one job's inference may use at its peak, models included; larger jobs are refused, batches split to fit. */
+  memoryBudget: number;
   maxUploadBytes: number;
   maxPixels: number;
   /** Preview images per job on event streams (0: none). */
@@ -39,11 +48,22 @@ export interface Config {
   rateLimit: number;
   /** The address users reach the server at (OAuth redirects). */
   publicUrl: string;
+  /** Other origins whose pages may send state-changing requests, and whose names are served (normalised, e.g. "https://a.example"). */
+  allowedOrigins: string[];
   oauth: Partial<Record<'github' | 'google', { clientId: string; clientSecret: string; base: string | undefined }>>;
   moderation: ModerationPolicy;
   /** Score every job's input and output images with the content classifier. */
   screenImages: boolean;
   logLevel: string;
+}
+
+export const DEVICE_SETTINGS = ['cpu', 'cuda', 'auto'] as const;
+export type DeviceSetting = (typeof DEVICE_SETTINGS)[number];
+
+function device(env: NodeJS.ProcessEnv): DeviceSetting {
+  const value = (env.DARKROOM_DEVICE || 'cpu').toLowerCase() as DeviceSetting;
+  if (!DEVICE_SETTINGS.includes(value)) throw new RangeError(`Expected DARKROOM_DEVICE to be cpu, cuda or auto, got "${env.DARKROOM_DEVICE}"`);
+  return value;
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -118,6 +138,38 @@ function purgeInterval(env: NodeJS.ProcessEnv): number {
   return ms;
 }
 
+/** "https://a.example,http://b.example:8080": origins, each scheme://host[:port] and nothing more. */
+function parseOrigins(text: string): string[] {
+  return text
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .map((part) => {
+      let url: URL | undefined;
+      try {
+        url = new URL(part);
+      } catch {
+        url = undefined;
+      }
+      // No wildcards: each origin is written out.
+      const bare = url && /^[a-z0-9.\-[\]:]+$/.test(url.hostname) && url.pathname === '/' && !url.search && !url.hash && !url.username && !url.password;
+      if (!url || !bare || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+        throw new RangeError(`Expected DARKROOM_ALLOWED_ORIGINS to be origins like "https://studio.example.com,http://192.168.1.5:8080", got "${part}"`);
+      }
+      return url.origin;
+    });
+}
+
+/** DARKROOM_MEMORY_BUDGET like "8GB" or "1024MB"; by default half the machine's memory, shared by the workers. */
+function memoryBudget(env: NodeJS.ProcessEnv, workers: number): number {
+  const raw = env.DARKROOM_MEMORY_BUDGET;
+  if (!raw) return Math.floor(totalmem() / 2 / workers);
+  const match = /^(\d+(?:\.\d+)?)\s*(MB|GB|TB)$/i.exec(raw.trim());
+  const bytes = match ? Number(match[1]) * 1024 ** { MB: 2, GB: 3, TB: 4 }[match[2]!.toUpperCase() as 'MB' | 'GB' | 'TB'] : NaN;
+  if (!(bytes >= 1024 ** 2)) throw new RangeError(`Expected DARKROOM_MEMORY_BUDGET to be a size like "8GB" or "1024MB", got "${raw}"`);
+  return Math.floor(bytes);
+}
+
 function signup(env: NodeJS.ProcessEnv): boolean {
   const value = (env.DARKROOM_SIGNUP || 'closed').toLowerCase();
   if (value !== 'open' && value !== 'closed') throw new RangeError(`Expected DARKROOM_SIGNUP to be open or closed, got "${env.DARKROOM_SIGNUP}"`);
@@ -141,6 +193,9 @@ function readConfig(env: NodeJS.ProcessEnv, cwd: string): Config {
   const dataDir = resolve(cwd, env.DARKROOM_DATA_DIR || './data');
   const port = integer(env, 'DARKROOM_PORT', 7860, 0, 65535);
   const host = env.DARKROOM_HOST || '127.0.0.1';
+  // Accounts are on by default wherever others could reach the server.
+  const auth = onOff(env, 'DARKROOM_AUTH', !isLoopback(host));
+  const queueLimit = integer(env, 'DARKROOM_QUEUE_LIMIT', 100, 1, 1_000_000);
   return {
     dataDir,
     modelsDir: resolve(cwd, env.DARKROOM_MODELS_DIR || join(dataDir, 'models')),
@@ -149,20 +204,25 @@ function readConfig(env: NodeJS.ProcessEnv, cwd: string): Config {
     host,
     port,
     workers: integer(env, 'DARKROOM_WORKERS', 1, 1, 64),
-    queueLimit: integer(env, 'DARKROOM_QUEUE_LIMIT', 100, 1, 1_000_000),
+    memoryBudget: memoryBudget(env, integer(env, 'DARKROOM_WORKERS', 1, 1, 64)),
+    device: device(env),
+    threads: integer(env, 'DARKROOM_THREADS', 0, 0, 1024),
+    queueLimit,
+    // With one local owner there is nobody to share with: the whole queue is theirs.
+    queueLimitPerAccount: integer(env, 'DARKROOM_QUEUE_LIMIT_PER_ACCOUNT', auth ? Math.max(1, Math.floor(queueLimit / 4)) : queueLimit, 1, 1_000_000),
     maxUploadBytes: integer(env, 'DARKROOM_MAX_UPLOAD_MB', 20, 1, 1024) * 1024 * 1024,
     maxPixels: integer(env, 'DARKROOM_MAX_PIXELS', 4096 * 4096, 1, 1 << 30),
     previews: integer(env, 'DARKROOM_PREVIEWS', 4, 0, 1000),
     retention: retentionFromEnv(env),
     purgeIntervalMs: purgeInterval(env),
-    // Accounts are on by default wherever others could reach the server.
-    auth: onOff(env, 'DARKROOM_AUTH', !isLoopback(host)),
+    auth,
     masterKey: env.DARKROOM_MASTER_KEY || undefined,
     signupOpen: signup(env),
     startingCredits: integer(env, 'DARKROOM_STARTING_CREDITS', 100, 0, 1_000_000_000),
     costs: parseCosts(env.DARKROOM_COSTS || ''),
     rateLimit: integer(env, 'DARKROOM_RATE_LIMIT', 120, 1, 1_000_000),
     publicUrl: (env.DARKROOM_PUBLIC_URL || `http://${host}:${port}`).replace(/\/+$/, ''),
+    allowedOrigins: parseOrigins(env.DARKROOM_ALLOWED_ORIGINS || ''),
     oauth: oauthFrom(env),
     moderation: loadModerationPolicy(env.DARKROOM_MODERATION_POLICY || undefined),
     screenImages: onOff(env, 'DARKROOM_MODERATION_IMAGES', true),

@@ -141,7 +141,8 @@ describe('POST /sdapi/v1/img2img', () => {
     const request = {
       init_images: [input.toString('base64')],
       mask: mask.toString('base64'),
-      prompt: 'a yellow circle on a blue background',
+      // Not the input's blue: the repainted side must show the change wherever the circle lands.
+      prompt: 'a yellow circle on a green background',
       denoising_strength: 1,
       mask_blur: 4,
       steps: 20,

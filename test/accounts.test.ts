@@ -8,7 +8,7 @@ import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256 } from '../src/accounts/tokens.js';
 import { anonymous, makeCaller, startAccountsServer } from './helpers/accounts.js';
-import type { TestServer } from './helpers/server.js';
+import { startTestServer, type TestServer } from './helpers/server.js';
 
 let server: TestServer;
 let provider: Server;
@@ -256,5 +256,69 @@ describe('serving', () => {
       const response = await call(path);
       expect(response.status, path).toBe(401);
     }
+  });
+});
+
+describe('encoded paths', () => {
+  it('are refused to anonymous callers like the paths the router decodes them to', async () => {
+    const caller = await makeCaller(server, 'encoded@example.org');
+    const call = anonymous(server);
+    for (const path of ['/%61pi/v1/models', '/%73dapi/v1/sd-models', '/%761/models', '/api/v1/%6de/export', '/%61pi/v1/images/x?signature=y&expires=1']) {
+      expect((await call(path)).status, path).toBe(401);
+    }
+    // The router does take them to the API routes: a signed-in caller is answered.
+    expect((await caller.fetch('/%61pi/v1/models')).status).toBe(200);
+  });
+});
+
+describe('requests from other origins', () => {
+  it("refuses a session's state-changing request sent by a page on another port, and takes it from the studio's own origin or with an API key", async () => {
+    const caller = await makeCaller(server, 'origins@example.org');
+    const login = await anonymous(server)('/api/v1/auth/login', { method: 'POST', headers: { origin: server.url }, json: { email: caller.email, password: 'correct horse battery' } });
+    expect(login.status).toBe(200);
+    const cookie = `darkroom_session=${cookieOf(login, 'darkroom_session')!.value}`;
+    const { port } = new URL(server.url);
+    for (const origin of [`http://127.0.0.1:${Number(port) + 1}`, `http://sub.localhost:${port}`, 'https://evil.example']) {
+      const refused = await fetch(`${server.url}/api/v1/me/keys`, { method: 'POST', headers: { cookie, origin } });
+      expect(refused.status, origin).toBe(403);
+      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('origin_not_allowed');
+    }
+    expect((await fetch(`${server.url}/api/v1/me/keys`, { method: 'POST', headers: { cookie, 'sec-fetch-site': 'same-site' } })).status).toBe(403);
+    expect((await fetch(`${server.url}/api/v1/me/keys`, { method: 'POST', headers: { cookie, origin: server.url } })).status).toBe(201);
+    expect((await caller.fetch('/api/v1/me/keys', { method: 'POST', headers: { origin: 'https://evil.example' } })).status).toBe(201);
+  });
+});
+
+describe('sign-in slowdown per account', () => {
+  let throttled: TestServer;
+  let offset = 0;
+  beforeAll(async () => {
+    throttled = await startTestServer({ DARKROOM_AUTH: 'on', DARKROOM_RATE_LIMIT: '100000' }, { clock: { now: () => Date.now() + offset } });
+    await makeCaller(throttled, 'target@example.org');
+    await makeCaller(throttled, 'bystander@example.org');
+  });
+  afterAll(() => throttled.close());
+
+  const login = (email: string, password: string) => anonymous(throttled)('/api/v1/auth/login', { method: 'POST', json: { email, password } });
+
+  it('makes an account wait after repeated failures, whatever address they come from, and clears on success', async () => {
+    // The anonymous rate limit is far away (100000 a minute): only the account's own count can refuse.
+    const statuses = [];
+    for (let i = 0; i < 6; i++) statuses.push((await login('target@example.org', `guess ${i}`)).status);
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 401]);
+    const refused = await login('Target@Example.org', 'correct horse battery');
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toBe('1');
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('rate_limited');
+    expect((await login('bystander@example.org', 'correct horse battery')).status).toBe(200);
+    offset += 1000;
+    expect((await login('target@example.org', 'correct horse battery')).status).toBe(200);
+    expect((await login('target@example.org', 'one more guess')).status).toBe(401);
+    expect((await login('target@example.org', 'correct horse battery')).status).toBe(200);
+  });
+
+  it('slows unknown emails the same way, so it tells nothing about which exist', async () => {
+    for (let i = 0; i < 6; i++) await login('nobody@example.org', `guess ${i}`);
+    expect((await login('nobody@example.org', 'guess')).status).toBe(429);
   });
 });

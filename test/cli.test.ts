@@ -46,6 +46,15 @@ describe('darkroom generate', () => {
     expect(meta).toMatchObject({ format: 'png', width: 64, height: 64 });
   });
 
+  it('warns in one line when the model does not know the prompt, and still draws', async () => {
+    const result = await darkroom('generate', 'a cat on a sofa', '-o', 'cat.png', '--seed', '3', '--steps', '4');
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe(
+      'darkroom: warning: darkroom-tiny does not know most words of this prompt ("cat", "sofa"), so the image will not show them; try "a red circle on a blue background" or "a small yellow triangle at the top, black background"\n',
+    );
+    expect(await exists('cat.png')).toBe(true);
+  });
+
   it('gives identical bytes for the same seed, and different ones for another', async () => {
     await darkroom('generate', 'a green square', '-o', 'a.png', '--seed', '5', '--steps', '8');
     await darkroom('generate', 'a green square', '-o', 'b.png', '--seed', '5', '--steps', '8');

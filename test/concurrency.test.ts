@@ -1,5 +1,5 @@
 // Many clients at once: 50 jobs from 10 concurrent clients all complete, and while
-// inference runs (in worker threads) the event loop stays free: /healthz answers far
+// inference runs (in inference processes) the event loop stays free: /healthz answers far
 // faster than a job takes.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,34 +1,22 @@
 // Crash safety: kill -9 the server with jobs queued and one running, start it again, and
 // every job ends done or failed with a reason; none is lost, none is done twice.
 
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { blobFiles } from './helpers/blobs.js';
-import { spawnServer, type ServerProcess } from './helpers/process.js';
+import { serverFleet } from './helpers/process.js';
 import { waitForJob } from './helpers/wait.js';
 
-const dataDirs: string[] = [];
-const servers: ServerProcess[] = [];
-afterAll(async () => {
-  await Promise.all(servers.map((s) => s.kill()));
-  await Promise.all(dataDirs.map((d) => rm(d, { recursive: true, force: true })));
-});
-
-async function start(dataDir: string) {
-  const server = await spawnServer(dataDir);
-  servers.push(server);
-  return server;
-}
+const fleet = serverFleet('darkroom-crash-');
+const start = (dataDir: string) => fleet.start(dataDir);
 
 // Slow enough (about a second each) that a kill lands mid-job.
 const slowJob = { operation: 'txt2img', prompt: 'a blue square', steps: 60, width: 192, height: 192 };
 
 describe('kill -9', () => {
   it('re-queues the running job, keeps the queued ones, and finishes each exactly once', async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'darkroom-crash-'));
-    dataDirs.push(dataDir);
+    const dataDir = await fleet.dataDir();
     const first = await start(dataDir);
     const ids: string[] = [];
     for (let i = 0; i < 4; i++) {
@@ -53,8 +41,7 @@ describe('kill -9', () => {
   });
 
   it('fails a job with a reason when it is interrupted twice', async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'darkroom-crash2-'));
-    dataDirs.push(dataDir);
+    const dataDir = await fleet.dataDir();
     let server = await start(dataDir);
     const response = await fetch(`${server.url}/api/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...slowJob, steps: 150 }) });
     const { id } = (await response.json()) as { id: string };

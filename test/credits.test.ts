@@ -1,6 +1,7 @@
 // Credits with accounts on: one Idempotency-Key charges once however many times it is
-// sent at once; the balance never goes below zero; every ledger transaction sums to zero;
-// failed and cancelled jobs get their hold back.
+// sent at once, and is refused (422) with a different request; the balance never goes
+// below zero; every ledger transaction sums to zero; failed and cancelled jobs get their
+// hold back.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeCaller, startAccountsServer, type Caller } from './helpers/accounts.js';
@@ -43,6 +44,22 @@ describe('credits', () => {
     expect(await balance(caller)).toBe(8);
     const other = await caller.fetch('/api/v1/jobs', { method: 'POST', json: job, headers: { 'idempotency-key': 'another' } });
     expect(((await other.json()) as { id: string }).id).not.toBe(ids[0]);
+  });
+
+  it('refuses an Idempotency-Key sent again with a different request, and still answers the same one', async () => {
+    const caller = await makeCaller(server, 'reuse@example.org', 'user', 10);
+    const send = (body: object) => caller.fetch('/api/v1/jobs', { method: 'POST', json: body, headers: { 'idempotency-key': 'reuse-me' } });
+    const first = (await (await send(job)).json()) as { id: string };
+    for (const changed of [{ ...job, prompt: 'a blue square' }, { ...job, steps: 4 }]) {
+      const refused = await send(changed);
+      expect(refused.status).toBe(422);
+      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('idempotency_key_reused');
+    }
+    const again = await send(job);
+    expect(again.status).toBe(202);
+    expect(((await again.json()) as { id: string }).id).toBe(first.id);
+    await settled(caller, first.id);
+    expect(await balance(caller)).toBe(8);
   });
 
   it('never lets the balance go below zero', async () => {

@@ -1,5 +1,5 @@
 // Rate limits with accounts on: per account, and for anonymous callers per salted hash of
-// their address; the answer is 429 with Retry-After.
+// their address; the answer is 429 with Retry-After. /healthz is never limited.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { anonymous, makeCaller, type Caller } from './helpers/accounts.js';
@@ -30,11 +30,19 @@ describe('rate limits', () => {
   it('limit anonymous callers by a hash of their address, stored nowhere as the address', async () => {
     const call = anonymous(server);
     const statuses = [];
-    for (let i = 0; i < 7; i++) statuses.push((await call('/healthz')).status);
+    for (let i = 0; i < 7; i++) statuses.push((await call('/api/v1/auth/methods')).status);
     expect(statuses.slice(0, 5)).toEqual([200, 200, 200, 200, 200]);
     expect(statuses.at(-1)).toBe(429);
     const salts = await server.services.store.db.selectFrom('ip_salts').selectAll().execute();
     expect(salts).toHaveLength(1);
     expect(JSON.stringify(salts)).not.toContain('127.0.0.1');
+  });
+
+  it('never limit /healthz, which monitors poll from one address', async () => {
+    const call = anonymous(server);
+    expect((await call('/api/v1/auth/methods')).status).toBe(429);
+    const statuses = new Set<number>();
+    for (let i = 0; i < 12; i++) statuses.add((await call('/healthz')).status);
+    expect([...statuses]).toEqual([200]);
   });
 });

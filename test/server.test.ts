@@ -1,8 +1,10 @@
 // The native API over HTTP: jobs from creation to images, event streams in order,
 // cancellation, uploads, the gallery, and bad requests that get a 4xx and change nothing.
 
+import { request } from 'node:http';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UPLOAD_FORMAT_NAMES, UPLOAD_FORMATS } from '../src/images/formats.js';
 import { readEvents } from './helpers/sse.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { waitForJob } from './helpers/wait.js';
@@ -142,6 +144,24 @@ describe('gallery', () => {
   it('lists the models', async () => {
     const { body } = await api('/api/v1/models');
     expect(body.models).toContainEqual(expect.objectContaining({ name: 'darkroom-tiny', operations: ['txt2img', 'img2img', 'inpaint', 'style', 'blend', 'outpaint'], native_size: 64, size_multiple: 4 }));
+    const tiny = body.models.find((m: { name: string }) => m.name === 'darkroom-tiny');
+    expect(tiny.example_prompts).toContain('a red circle on a blue background');
+  });
+
+  it('queues a prompt the model does not know, with a warning naming its words', async () => {
+    const created = await api('/api/v1/jobs', { method: 'POST', json: { ...txt2img, prompt: 'a cat sleeping on a sofa' } });
+    expect(created.status).toBe(202);
+    expect(created.body.warnings).toEqual([
+      {
+        code: 'unfamiliar_prompt',
+        message: 'darkroom-tiny does not know most words of this prompt ("cat", "sleeping", "sofa"), so the image will not show them',
+        examples: expect.arrayContaining(['a red circle on a blue background']),
+      },
+    ]);
+    const known = await api('/api/v1/jobs', { method: 'POST', json: txt2img });
+    expect(known.body.warnings).toBeUndefined();
+    await waitForJob(server.url, created.body.id);
+    await waitForJob(server.url, known.body.id);
   });
 });
 
@@ -226,5 +246,79 @@ describe('OpenAPI', () => {
     expect(spec.body.openapi).toBe('3.1.0');
     expect(Object.keys(spec.body.paths)).toEqual(expect.arrayContaining(['/api/v1/jobs', '/api/v1/jobs/{id}/events', '/healthz']));
     expect((await fetch(`${server.url}/api/docs/`)).status).toBe(200);
+  });
+});
+
+describe('uploads take exactly the formats their messages name', () => {
+  it.each(Object.keys(UPLOAD_FORMATS) as (keyof typeof UPLOAD_FORMATS)[])('%s', async (format) => {
+    const bytes = await sharp({ create: { width: 32, height: 32, channels: 3, background: '#2a6' } })
+      .toFormat(format)
+      .toBuffer();
+    const response = await upload(bytes, `x.${format}`);
+    expect(response.status, JSON.stringify(response.body)).toBe(201);
+  });
+
+  it('names that list when it refuses a format', async () => {
+    const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><rect width="8" height="8"/></svg>');
+    const response = await upload(svg, 'x.svg');
+    expect(response.status).toBe(400);
+    expect(response.body.error.message).toBe(`Unsupported image format svg (use ${UPLOAD_FORMAT_NAMES})`);
+    expect(UPLOAD_FORMAT_NAMES).toBe('PNG, JPEG, WebP, GIF, AVIF or TIFF');
+  });
+});
+
+describe('job reads', () => {
+  it('are never cached: they hold prompts', async () => {
+    const created = await api('/api/v1/jobs', { method: 'POST', json: { ...txt2img, steps: 2 } });
+    for (const path of ['/api/v1/jobs', `/api/v1/jobs/${created.body.id}`]) {
+      expect((await api(path)).headers.get('cache-control'), path).toBe('no-store');
+    }
+    await waitForJob(server.url, created.body.id);
+  });
+});
+
+/** A raw request to the listening server with any Host header (fetch always sends the URL's). */
+function withHost(host: string, path: string): Promise<{ status: number; body: { error?: { code: string } } }> {
+  const { port } = new URL(server.url);
+  return new Promise((resolve, reject) => {
+    request({ host: '127.0.0.1', port, path, headers: { host } }, (response) => {
+      let text = '';
+      response.on('data', (chunk) => (text += chunk));
+      response.on('end', () => resolve({ status: response.statusCode!, body: JSON.parse(text) }));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+describe('browsers cannot be turned against the local owner', () => {
+  it('answers only to loopback names: a page whose name was rebound to 127.0.0.1 is refused', async () => {
+    const { port } = new URL(server.url);
+    const rebound = await withHost(`rebind.attacker.example:${port}`, '/api/v1/jobs');
+    expect(rebound.status).toBe(421);
+    expect(rebound.body.error?.code).toBe('host_not_allowed');
+    expect((await withHost(`localhost:${port}`, '/api/v1/jobs')).status).toBe(200);
+    expect((await withHost(`[::1]:${port}`, '/api/v1/jobs')).status).toBe(200);
+  });
+
+  it('refuses uploads, edits and interrupts sent by another origin’s pages, and takes them from its own', async () => {
+    const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#123' } }).png().toBuffer();
+    const form = () => {
+      const body = new FormData();
+      body.append('image', new Blob([png], { type: 'image/png' }), 'a.png');
+      body.append('prompt', 'a red circle');
+      return body;
+    };
+    const from = (origin: string) => [
+      fetch(`${server.url}/api/v1/uploads`, { method: 'POST', headers: { origin }, body: form() }),
+      fetch(`${server.url}/v1/images/edits`, { method: 'POST', headers: { origin }, body: form() }),
+      fetch(`${server.url}/sdapi/v1/interrupt`, { method: 'POST', headers: { origin } }),
+    ];
+    for (const response of await Promise.all([...from('https://evil.example'), ...from('http://localhost:3000')])) {
+      expect(response.status, response.url).toBe(403);
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe('origin_not_allowed');
+    }
+    const own = await fetch(`${server.url}/api/v1/uploads`, { method: 'POST', headers: { origin: server.url }, body: form() });
+    expect(own.status).toBe(201);
   });
 });

@@ -83,22 +83,23 @@ describe.skipIf(skip)('the web studio in Chromium', () => {
     await expect(create.locator('.progress-card').count()).resolves.toBe(0);
     await prompt.pressSequentially(PROMPT);
     await expect(create.locator('.generate-bar').getByRole('alert').count()).resolves.toBe(0);
-    await create.getByLabel('Steps, exact value').fill('40');
+    // The most steps there are: long enough to be seen going, even on a fast machine.
+    await create.getByLabel('Steps, exact value').fill('150');
     await create.getByLabel('Seed', { exact: true }).fill('1234');
     const sawPreview = create.locator('.progress-card img[src^="data:image/webp"]').waitFor();
     sawPreview.catch(() => {}); // awaited below; this keeps an early failure from being reported twice
     await prompt.press('Control+Enter');
-    await create.getByText(/^Step \d+ of 40$/).waitFor();
+    await create.getByText(/^Step \d+ of 150$/).waitFor();
+    await create.getByRole('button', { name: 'Cancel' }).waitFor();
     // A screen reader hears the phase once; the count is the progress bar's value, read on demand.
     const spoken = await create.locator('.progress-card').evaluate((card) => ({
       live: [...card.querySelectorAll('[role=status], [aria-live]')].map((region) => region.textContent),
       bar: card.querySelector('progress')?.getAttribute('aria-valuetext'),
     }));
     expect(spoken.live).toEqual(['Generating…']);
-    expect(spoken.bar).toMatch(/^Step \d+ of 40, \d+%$/);
+    expect(spoken.bar).toMatch(/^Step \d+ of 150, \d+%$/);
     await sawPreview;
     await page.screenshot({ path: join(SCREENSHOT_DIR, 'create-progress.png') });
-    await create.getByRole('button', { name: 'Cancel' }).waitFor();
     const image = resultImages(page).first();
     await image.waitFor();
     await expect.poll(() => image.evaluate((img) => (img as unknown as { complete: boolean; naturalWidth: number }).naturalWidth)).toBe(64);
@@ -117,9 +118,24 @@ describe.skipIf(skip)('the web studio in Chromium', () => {
     await create.getByLabel('Seed', { exact: true }).fill('99');
     await create.locator('.result-card').first().getByRole('button', { name: 'Reuse these parameters' }).click();
     await expect(create.getByLabel('Prompt', { exact: true }).inputValue()).resolves.toBe(PROMPT);
-    await expect(create.getByLabel('Steps, exact value').inputValue()).resolves.toBe('40');
+    await expect(create.getByLabel('Steps, exact value').inputValue()).resolves.toBe('150');
     await expect(create.getByLabel('Seed', { exact: true }).inputValue()).resolves.toBe('1234');
     await create.getByText('Parameters of seed 1234 loaded.').waitFor();
+  });
+
+  it('says when the model does not know a prompt, and offers prompts it does', async () => {
+    const create = view(await open('create'), 'create');
+    const prompt = create.getByLabel('Prompt', { exact: true });
+    await prompt.fill('a cat on a sofa');
+    await create.getByLabel('Steps, exact value').fill('4');
+    await create.getByRole('button', { name: 'Generate', exact: true }).click();
+    const hint = create.locator('.generate-bar .notice-warning');
+    await hint.getByText(/darkroom-tiny does not know most words of this prompt \("cat", "sofa"\)/).waitFor();
+    await screenshot(create.page(), 'create-unknown-prompt');
+    await hint.getByRole('button', { name: PROMPT }).click();
+    await expect(prompt.inputValue()).resolves.toBe(PROMPT);
+    await expect(hint.count()).resolves.toBe(0);
+    await create.locator('.progress-card').waitFor({ state: 'detached' });
   });
 
   it('generates with a style preset, shows what it makes of the prompt, and reuse brings the style back', async () => {

@@ -16,6 +16,7 @@ import { serveCommand } from './commands/serve.js';
 import { removeBackgroundCommand, upscaleCommand } from './commands/tools.js';
 import { creditsCommand, userCommand } from './commands/users.js';
 import type { CliIo } from './io.js';
+import { number } from './parse.js';
 
 export const EXIT_USAGE = 2;
 
@@ -29,28 +30,38 @@ export async function run(argv: string[], io: CliIo, stopped: Promise<NodeJS.Sig
   const stop = new AbortController();
   // A stop that names no signal (tests, embedders) counts as Ctrl+C.
   void stopped.then((signal) => stop.abort(signal ?? 'SIGINT'));
-  const getApp = () => (app ??= createApp(loadConfig(io.env, io.cwd)));
+  // --device and --threads, before or after the command's name, stand for their settings.
+  const env = { ...io.env };
+  const cli: CliIo = { ...io, env };
+  const getApp = () => (app ??= createApp(loadConfig(env, io.cwd)));
   const program = new Command('darkroom')
     .description('Darkroom: a private, self-hosted AI image studio')
     .version(VERSION, '-v, --version')
+    .option('--device <device>', 'what onnxruntime runs on: cpu, cuda or auto (DARKROOM_DEVICE, default cpu)')
+    .option('--threads <n>', "onnxruntime threads per operator (DARKROOM_THREADS, default onnxruntime's own)", number('--threads'))
+    .hook('preAction', () => {
+      const { device, threads } = program.opts<{ device?: string; threads?: number }>();
+      if (device !== undefined) env.DARKROOM_DEVICE = device;
+      if (threads !== undefined) env.DARKROOM_THREADS = String(threads);
+    })
     .exitOverride()
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
       outputError: () => {},
     });
-  program.addCommand(generateCommand(getApp, io, stop.signal));
-  program.addCommand(editCommand(getApp, io, stop.signal));
-  program.addCommand(blendCommand(getApp, io, stop.signal));
-  program.addCommand(outpaintCommand(getApp, io, stop.signal));
-  program.addCommand(upscaleCommand(getApp, io, stop.signal));
-  program.addCommand(removeBackgroundCommand(getApp, io, stop.signal));
-  program.addCommand(modelsCommand(getApp, io, stop.signal));
-  program.addCommand(serveCommand(io, stopped));
-  program.addCommand(purgeCommand(getApp, io));
-  program.addCommand(userCommand(getApp, io));
-  program.addCommand(creditsCommand(getApp, io));
-  for (const command of program.commands) command.exitOverride().configureOutput({ outputError: () => {} });
+  program.addCommand(generateCommand(getApp, cli, stop.signal));
+  program.addCommand(editCommand(getApp, cli, stop.signal));
+  program.addCommand(blendCommand(getApp, cli, stop.signal));
+  program.addCommand(outpaintCommand(getApp, cli, stop.signal));
+  program.addCommand(upscaleCommand(getApp, cli, stop.signal));
+  program.addCommand(removeBackgroundCommand(getApp, cli, stop.signal));
+  program.addCommand(modelsCommand(getApp, cli, stop.signal));
+  program.addCommand(serveCommand(cli, stopped));
+  program.addCommand(purgeCommand(getApp, cli));
+  program.addCommand(userCommand(getApp, cli));
+  program.addCommand(creditsCommand(getApp, cli));
+  for (const command of program.commands) command.exitOverride().configureOutput({ outputError: () => {} }).configureHelp({ showGlobalOptions: true });
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;

@@ -9,6 +9,7 @@ import type { App } from '../app.js';
 import { VERSION } from '../app.js';
 import { DarkroomError } from '../domain/errors.js';
 import type { AnyImage, Mask } from '../domain/image.js';
+import type { JobWarning } from '../domain/warning.js';
 import { describeIssues, isDiffusion, JobSpec, type JobSpecInput } from '../domain/job.js';
 import { encodeLabelledPng, encodeLabelledWebp, sourceTypeOf } from '../images/provenance.js';
 import type { CliIo } from './io.js';
@@ -61,6 +62,11 @@ async function folderProblem(folder: string): Promise<string | undefined> {
   }
 }
 
+/** A warning in one line, with up to two prompts that would work. */
+function warningLine({ message, examples = [] }: JobWarning): string {
+  return examples.length > 0 ? `${message}; try ${examples.slice(0, 2).map((e) => `"${e}"`).join(' or ')}` : message;
+}
+
 export interface JobFiles {
   /** -o (.png or .webp); when absent, `defaultOutput`. */
   output: string | undefined;
@@ -77,7 +83,8 @@ export async function runJob(app: App, io: CliIo, input: JobSpecInput, files: Jo
   const output = files.output ?? files.defaultOutput;
   const target = resolve(io.cwd, output);
   await checkOutput(output, target);
-  await app.registry.check(spec);
+  // Warnings go to stderr whatever it is: a script's log should show them too.
+  for (const warning of await app.registry.check(spec)) io.stderr.write(`darkroom: warning: ${warningLine(warning)}\n`);
   const bar = progressBar(io, 'steps');
   const began = performance.now();
   const count = 'n' in spec ? spec.n : 1;

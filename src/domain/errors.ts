@@ -6,6 +6,10 @@ export const ERROR_STATUS = {
   unauthorized: 401,
   insufficient_credits: 402,
   forbidden: 403,
+  /** A state-changing request from a page of another origin (cross-site request forgery). */
+  origin_not_allowed: 403,
+  /** A Host this server does not answer to (DNS rebinding). */
+  host_not_allowed: 421,
   conflict: 409,
   rate_limited: 429,
   invalid_image: 400,
@@ -13,12 +17,20 @@ export const ERROR_STATUS = {
   not_found: 404,
   model_not_found: 404,
   queue_full: 429,
+  /** The caller has as many jobs queued as one account may (DARKROOM_QUEUE_LIMIT_PER_ACCOUNT). */
+  account_queue_full: 429,
   payload_too_large: 413,
   unsupported_media_type: 415,
   model_invalid: 422,
   model_exists: 409,
   unsupported_operation: 422,
   content_blocked: 422,
+  /** An Idempotency-Key sent again with a different request. */
+  idempotency_key_reused: 422,
+  /** A job past the model's size limit or the server's memory budget, refused before it runs. */
+  too_large: 422,
+  /** onnxruntime could not get the memory a run asked for. */
+  out_of_memory: 507,
   download_failed: 502,
   checksum_mismatch: 502,
   cancelled: 499,

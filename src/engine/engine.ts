@@ -4,6 +4,7 @@
 
 import type { AnyImage, Mask, RgbImage } from '../domain/image.js';
 import type { JobSpec, Operation } from '../domain/job.js';
+import type { JobWarning } from '../domain/warning.js';
 import type { ModelEntry } from '../models/catalog.js';
 
 export interface EngineJob {
@@ -32,6 +33,8 @@ export interface EngineResult {
   images: { seed: number | null; image: AnyImage }[];
   /** What was adjusted rather than refused (a size rounded to the model's grid, say). */
   warnings: string[];
+  /** The engine's estimate of the run's peak memory, when it has one (a runner may give the memory back after a large run). */
+  peakBytes?: number;
 }
 
 export interface Engine {
@@ -40,6 +43,8 @@ export interface Engine {
   supports(operation: Operation, model: ModelEntry | undefined): boolean;
   /** Refuses, before the job is queued, what this model cannot do (a size off its grid, say). */
   check(spec: JobSpec, model: ModelEntry | undefined): Promise<void>;
+  /** What the caller should hear before the job runs, though it may run (a prompt the model does not know, say). */
+  advise?(spec: JobSpec, model: ModelEntry | undefined): Promise<JobWarning[]>;
   run(job: EngineJob, context: RunContext): Promise<EngineResult>;
   /** What a client should know to make requests for this model (sizes), if anything. */
   describe?(model: ModelEntry): Promise<Record<string, unknown>>;

@@ -5,10 +5,12 @@ import type { Config } from '../config.js';
 import { ModelCatalog } from '../models/catalog.js';
 import { DiffusionEngine } from './diffusion/diffusion-engine.js';
 import { SessionPool } from './diffusion/onnx-session.js';
+import { chooseDevice } from './device.js';
 import { ToolsEngine } from './tools/tools-engine.js';
 import { DIFFUSION_OPERATIONS, OPERATIONS, type JobSpec, type Operation } from '../domain/job.js';
 import type { ModelEntry } from '../models/catalog.js';
 import type { Engine, EngineJob, EngineResult, RunContext } from './engine.js';
+import type { JobWarning } from '../domain/warning.js';
 
 export class EngineRegistry {
   constructor(
@@ -35,10 +37,11 @@ export class EngineRegistry {
     return OPERATIONS.filter((operation) => this.engines.some((e) => e.supports(operation, undefined)));
   }
 
-  /** Everything that can be known about a job's feasibility without running it. */
-  async check(spec: JobSpec): Promise<void> {
+  /** Everything that can be known about a job's feasibility without running it; what it does return is warnings. */
+  async check(spec: JobSpec): Promise<JobWarning[]> {
     const { engine, model } = await this.engineFor(spec);
     await engine.check(spec, model);
+    return (await engine.advise?.(spec, model)) ?? [];
   }
 
   async run(job: EngineJob, context: RunContext): Promise<EngineResult> {
@@ -47,12 +50,18 @@ export class EngineRegistry {
   }
 }
 
-export type EngineConfig = Pick<Config, 'builtInModelsDir' | 'modelsDir' | 'maxPixels'>;
+/** What the engines need of the configuration; without `device` and `threads`, the CPU at onnxruntime's thread count; without `memoryBudget`, no budget (the size limit holds). */
+export type EngineConfig = Pick<Config, 'builtInModelsDir' | 'modelsDir' | 'maxPixels'> & Partial<Pick<Config, 'device' | 'threads' | 'memoryBudget'>>;
 
-/** The local engines: diffusion (sharing one set of onnxruntime sessions) and the image tools. */
-export function localEngines(config: EngineConfig, sessions = new SessionPool()) {
+/**
+ * The local engines: diffusion (sharing one set of onnxruntime sessions) and the image
+ * tools, on the configured device (a `cuda` that cannot be had throws here, at start).
+ */
+export function localEngines(config: EngineConfig) {
+  const device = chooseDevice(config.device, config.threads);
   const catalog = new ModelCatalog(config);
-  const diffusion = new DiffusionEngine(catalog, sessions);
-  const tools = new ToolsEngine(config.maxPixels);
-  return { catalog, sessions, registry: new EngineRegistry(catalog, [diffusion, tools]) };
+  const sessions = new SessionPool({ device });
+  const diffusion = new DiffusionEngine(catalog, sessions, config.memoryBudget);
+  const tools = new ToolsEngine(config.maxPixels, { device });
+  return { catalog, sessions, device, registry: new EngineRegistry(catalog, [diffusion, tools]) };
 }

@@ -9,6 +9,7 @@ import { DarkroomError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import type { AnyImage, Mask, RgbImage } from '../domain/image.js';
 import { decodeImage, decodeImageWithAlpha, decodeMask, encodePng } from '../images/codec.js';
+import { UPLOAD_FORMAT_NAMES, uploadFormatOf } from '../images/formats.js';
 import { encodeLabelledPng, type Provenance } from '../images/provenance.js';
 import { expiresAt, type RetentionPolicy } from '../privacy/retention.js';
 import { newBlobKey, type BlobStore } from '../store/blob-store.js';
@@ -35,8 +36,6 @@ export interface UploadLimits {
   maxBytes: number;
   maxPixels: number;
 }
-
-const ACCEPTED = new Set(['png', 'jpeg', 'webp', 'gif', 'avif', 'tiff']);
 
 export function imageView(row: ImageRow): ImageView {
   return {
@@ -79,15 +78,16 @@ export class ImageService {
     try {
       meta = await sharp(bytes, { limitInputPixels: false }).metadata();
     } catch {
-      throw new DarkroomError('invalid_image', 'The upload is not an image Darkroom can read (PNG, JPEG, WebP, GIF, AVIF or TIFF)');
+      throw new DarkroomError('invalid_image', `The upload is not an image Darkroom can read (${UPLOAD_FORMAT_NAMES})`);
     }
-    if (!meta.format || !ACCEPTED.has(meta.format) || !meta.width || !meta.height) {
-      throw new DarkroomError('invalid_image', `Unsupported image format ${meta.format ?? 'unknown'} (use PNG, JPEG or WebP)`);
+    const format = uploadFormatOf(meta);
+    if (!format || !meta.width || !meta.height) {
+      throw new DarkroomError('invalid_image', `Unsupported image format ${meta.format ?? 'unknown'} (use ${UPLOAD_FORMAT_NAMES})`);
     }
     if (meta.width * meta.height > limits.maxPixels) {
       throw new DarkroomError('image_too_large', `The image is ${meta.width}x${meta.height}; the limit is ${limits.maxPixels} pixels`);
     }
-    return { format: meta.format, width: meta.width, height: meta.height };
+    return { format, width: meta.width, height: meta.height };
   }
 
   /** Stores an upload as a metadata-free PNG (EXIF, GPS, XMP and text chunks do not survive). */

@@ -27,10 +27,21 @@ export interface AuthContext {
 const PUBLIC = [/^\/healthz$/, /^\/privacy$/, /^\/api\/docs(\/|$)/, /^\/api\/v1\/auth\//];
 const API = /^\/(api|v1|sdapi)\//;
 /** The one route a signed image link opens: the image's bytes. */
-const IMAGE = /^\/api\/v1\/images\/([^/]+)$/;
+const IMAGE_ROUTE = '/api/v1/images/:id';
 
+/** Whether a route (its pattern, as registered) is open to anonymous callers. */
 export function isPublicPath(path: string): boolean {
   return PUBLIC.some((p) => p.test(path)) || !API.test(path);
+}
+
+/**
+ * The path the sign-in check decides on: the pattern of the route the router chose. The raw
+ * URL would not do: the router decodes it first, so "/%61pi/v1/models" reaches
+ * /api/v1/models while looking like no API path at all. A request no route takes gets 404
+ * whatever it is, so its raw path serves.
+ */
+function routePath(request: FastifyRequest): string {
+  return request.routeOptions.url ?? request.url.split('?')[0]!;
 }
 
 export function installIdentity(app: FastifyInstance, auth: AuthContext) {
@@ -48,11 +59,10 @@ export function installIdentity(app: FastifyInstance, auth: AuthContext) {
       request.identity = { owner: user.id, role: user.role, via: 'api-key' };
       return;
     }
-    const path = request.url.split('?')[0]!;
+    const path = routePath(request);
     const query = request.query as Record<string, string | undefined>;
-    const image = request.method === 'GET' && query.signature !== undefined ? IMAGE.exec(path) : null;
-    if (image) {
-      const owner = auth.imageLinks.verify(decodeURIComponent(image[1]!), query);
+    if (request.method === 'GET' && query.signature !== undefined && path === IMAGE_ROUTE) {
+      const owner = auth.imageLinks.verify((request.params as { id: string }).id, query);
       if (!owner) throw new DarkroomError('unauthorized', 'This image link is not valid or has expired (links last an hour); ask for the image again');
       request.identity = { owner, role: 'user', via: 'image-link' };
       return;

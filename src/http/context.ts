@@ -7,12 +7,14 @@ import type { FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
 import type { PolicyDescription } from '../privacy/policy.js';
 import { identityOf } from './auth.js';
+import type { OriginPolicy } from './origin-guard.js';
 import type { Accounts } from '../accounts/accounts.js';
 import type { ApiKeyService } from '../accounts/api-keys.js';
 import type { AuditLog } from '../accounts/audit.js';
 import type { ImageLinks } from '../accounts/image-links.js';
 import type { IpHasher } from '../accounts/ip-hash.js';
 import type { Ledger } from '../accounts/ledger.js';
+import type { LoginThrottle } from '../accounts/login-throttle.js';
 import type { OAuthProvider } from '../accounts/oauth.js';
 import type { SessionService } from '../accounts/sessions.js';
 import type { UserService } from '../accounts/users.js';
@@ -57,9 +59,13 @@ export interface HttpContext {
     ledger: Ledger;
     audit: AuditLog;
     ipHasher: IpHasher;
+    /** Failed sign-ins per email, wherever they come from. */
+    loginThrottle: LoginThrottle;
     imageLinks: ImageLinks;
     oauth: Map<string, OAuthProvider>;
   };
+  /** Which Hosts are served and which origins' pages may change things. */
+  origins: OriginPolicy;
   /** The built web studio (web/dist); absent when it has not been built. */
   webRoot: string | undefined;
 }

@@ -13,6 +13,7 @@ import type { HttpContext } from './context.js';
 import { DarkroomError } from '../domain/errors.js';
 import { installIdentity } from './auth.js';
 import { installErrorHandling } from './errors.js';
+import { installOriginGuard } from './origin-guard.js';
 import { adminRoutes } from './routes/admin.js';
 import { authRoutes } from './routes/auth.js';
 import { a1111Routes } from './routes/a1111.js';
@@ -84,6 +85,7 @@ export async function buildServer(context: HttpContext, options: ServerOptions =
     return payload;
   });
   await app.register(fastifyCookie);
+  installOriginGuard(app, context.origins);
   installIdentity(app, context.accounts);
   if (context.accounts.enabled) {
     // Per account; anonymous callers by a keyed hash of their address (never the address).

@@ -15,7 +15,7 @@ export function openEventStream(request: FastifyRequest, reply: FastifyReply): E
   const raw = reply.raw;
   raw.writeHead(200, {
     'Content-Type': 'text/event-stream; charset=utf-8',
-    'Cache-Control': 'no-cache, no-transform',
+    'Cache-Control': 'no-store, no-transform',
     Connection: 'keep-alive',
     'X-Accel-Buffering': 'no',
     // The stream is hijacked past Fastify's onSend hook, which sets these on other answers.

@@ -10,9 +10,10 @@ import type { Database } from '../store/schema.js';
 import { DarkroomError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { inputsOf, isDiffusion, type JobSpec } from '../domain/job.js';
+import type { JobWarning } from '../domain/warning.js';
 import { imageView, type ImageService, type ImageView } from '../gallery/image-service.js';
 import { expiresAt, type RetentionPolicy } from '../privacy/retention.js';
-import { specOf, type JobRow, type JobStore } from './job-store.js';
+import { specOf, type JobRow, type JobStore, type NewJobRow } from './job-store.js';
 import { TERMINAL, type JobEvent, type ProgressBus } from './progress-bus.js';
 
 export interface JobView {
@@ -31,6 +32,8 @@ export interface JobView {
   started_at: string | null;
   finished_at: string | null;
   expires_at: string | null;
+  /** Only in the answer to queuing it: what the caller should know (a prompt the model does not know). */
+  warnings?: JobWarning[];
   [parameter: string]: unknown;
 }
 
@@ -40,12 +43,14 @@ export interface JobServiceDeps {
   bus: ProgressBus;
   clock: Clock;
   retention: RetentionPolicy;
-  /** Checks a spec against its model before it is queued. */
-  check(spec: JobSpec): Promise<void>;
+  /** Checks a spec against its model before it is queued; returns what the caller should be warned of. */
+  check(spec: JobSpec): Promise<JobWarning[]>;
   /** Wakes a worker, and cancels a job running in this process. */
   workers: { notify(): void; cancel(jobId: string): boolean };
   /** Queued jobs beyond this are refused with 429. */
   queueLimit: number;
+  /** One account's queued jobs beyond this are refused with 429, so others still get theirs in. */
+  queueLimitPerAccount: number;
   db: Kysely<Database>;
   /** Judges prompts before a job is queued. */
   moderation: Moderation;
@@ -54,7 +59,7 @@ export interface JobServiceDeps {
 }
 
 export interface CreateOptions {
-  /** A client's retry of the same request: the job it already made is returned, charged once. */
+  /** A client's retry of the same request: the job it already made is returned, charged once (422 for a different request). */
   idempotencyKey?: string;
 }
 
@@ -66,18 +71,13 @@ export class JobService {
     const { store, images, clock, retention, bus, credits } = this.deps;
     // A retry is answered with the first job before anything could refuse it (a full queue, say).
     const replayed = options.idempotencyKey ? await this.replayed(owner, options.idempotencyKey) : undefined;
-    if (replayed) return this.view(owner, replayed);
-    await this.deps.check(spec);
+    if (replayed) return this.replay(owner, replayed, spec);
+    const warnings = await this.deps.check(spec);
     const judged = isDiffusion(spec) ? await this.deps.moderation.checkPrompt(owner, spec.prompt, spec.negative_prompt) : 'allow';
     for (const input of inputsOf(spec)) await images.row(owner, input).catch(() => missingInput(input));
-    const queued = await store.count('queued');
-    if (queued >= this.deps.queueLimit) {
-      throw Object.assign(new DarkroomError('queue_full', `The queue is full (${queued} jobs waiting); try again shortly`), { retryAfter: 5 });
-    }
     const now = clock.now();
-    // Prompts are stored apart from the rest of the spec: sealed, and on their own retention.
-    const { prompt = null, negative_prompt = null, ...rest } = isDiffusion(spec) ? spec : { ...spec, prompt: undefined, negative_prompt: undefined };
-    const row: JobRow = {
+    const { prompt, negative_prompt, rest } = splitPrompts(spec);
+    const row: NewJobRow = {
       id: newId('job'),
       owner,
       operation: spec.operation,
@@ -97,21 +97,53 @@ export class JobService {
       moderation: judged === 'blur' ? 'blur' : null,
     };
     const sealed = await store.seal(row);
-    const id = await this.deps.db.transaction().execute(async (tx) => {
-      if (options.idempotencyKey) {
-        // Checked again inside the transaction: concurrent retries race to here.
-        const earlier = await this.replayed(owner, options.idempotencyKey, tx);
-        if (earlier) return earlier;
-        await tx.insertInto('idempotency_keys').values({ owner, key: options.idempotencyKey, job_id: row.id, created_at: now }).execute();
-      }
-      await store.insertSealed(tx, sealed);
-      if (credits.enforced) await credits.ledger.hold(tx, owner, row.id, credits.costOf(spec));
-      return row.id;
-    });
-    if (id !== row.id) return this.view(owner, id);
-    bus.publish(row.id, { type: 'queued', position: queued + 1 });
+    const limits = { total: this.deps.queueLimit, perOwner: this.deps.queueLimitPerAccount };
+    const { idempotencyKey } = options;
+    // Queuing alone is one statement (committed with others queued at the same moment); a
+    // key or a hold is written with it, or not at all.
+    const placed =
+      idempotencyKey === undefined && !credits.enforced
+        ? { place: await store.queue(sealed, limits) }
+        : await this.deps.db.transaction().execute(async (tx) => {
+            // Checked again inside the transaction: concurrent retries race to here.
+            const earlier = idempotencyKey === undefined ? undefined : await this.replayed(owner, idempotencyKey, tx);
+            if (earlier) return { earlier };
+            const place = await store.enqueue(tx, sealed, limits);
+            if (!place) return { place };
+            if (idempotencyKey !== undefined) await tx.insertInto('idempotency_keys').values({ owner, key: idempotencyKey, job_id: row.id, created_at: now }).execute();
+            if (credits.enforced) await credits.ledger.hold(tx, owner, row.id, credits.costOf(spec));
+            return { place };
+          });
+    if ('earlier' in placed) return this.replay(owner, placed.earlier, spec);
+    if (!placed.place) throw await this.queueFull(owner);
+    bus.publish(row.id, { type: 'queued', position: placed.place.ahead + 1 });
     this.deps.workers.notify();
-    return this.view(owner, row.id);
+    // The row as queued, prompts still in the clear: nothing to read back.
+    const view = await this.toView({ ...row, turn: placed.place.turn });
+    return warnings.length > 0 ? { ...view, warnings } : view;
+  }
+
+  /** Why a job could not be queued: the queue is full, or the owner has their share of it. */
+  private async queueFull(owner: string): Promise<DarkroomError> {
+    const { store, queueLimit } = this.deps;
+    const queued = await store.count('queued');
+    const error =
+      queued >= queueLimit
+        ? new DarkroomError('queue_full', `The queue is full (${queued} jobs waiting); try again shortly`)
+        : new DarkroomError('account_queue_full', `You have ${await store.count('queued', owner)} jobs waiting, the most one account may queue here; try again when one has started`);
+    return Object.assign(error, { retryAfter: 5 });
+  }
+
+  /** The job an Idempotency-Key made, if this request is the one that made it; 422 for another request. */
+  private async replay(owner: string, id: string, spec: JobSpec): Promise<JobView> {
+    const job = await this.row(owner, id);
+    const { prompt, negative_prompt, rest } = splitPrompts(spec);
+    // Prompts past their retention are gone: the rest of the request is what can be compared.
+    const same = job.spec === JSON.stringify(rest) && (job.prompt === null || (job.prompt === prompt && job.negative_prompt === negative_prompt));
+    if (!same) {
+      throw new DarkroomError('idempotency_key_reused', 'This Idempotency-Key was sent before with a different request; use a new key for a new job');
+    }
+    return this.toView(job);
   }
 
   private async replayed(owner: string, key: string, db: Kysely<Database> | Transaction<Database> = this.deps.db): Promise<string | undefined> {
@@ -251,6 +283,12 @@ export class JobService {
       expires_at: iso(job.prompt_expires_at),
     };
   }
+}
+
+/** Prompts are stored apart from the rest of the spec: sealed, and on their own retention. */
+function splitPrompts(spec: JobSpec): { prompt: string | null; negative_prompt: string | null; rest: Omit<JobSpec, 'prompt' | 'negative_prompt'> } {
+  const { prompt = null, negative_prompt = null, ...rest } = isDiffusion(spec) ? spec : { ...spec, prompt: undefined, negative_prompt: undefined };
+  return { prompt, negative_prompt, rest };
 }
 
 function missingInput(id: string): never {

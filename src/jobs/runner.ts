@@ -1,9 +1,11 @@
 // Runs engine jobs for the worker pool. Inference is CPU-bound for seconds to minutes, so
-// the real runner keeps it off the HTTP event loop in a worker thread; the inline runner
+// the real runner keeps it off the HTTP event loop in a child process; the inline runner
 // runs an engine in-process (for engines that do no heavy work, and for measurements).
 
-import { Worker } from 'node:worker_threads';
-import { DarkroomError, type ErrorCode } from '../domain/errors.js';
+import { fork, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { cancelled, DarkroomError, type ErrorCode } from '../domain/errors.js';
 import type { RgbImage } from '../domain/image.js';
 import type { EngineConfig } from '../engine/registry.js';
 import type { Engine, EngineJob, EngineResult } from '../engine/engine.js';
@@ -40,8 +42,8 @@ export interface InferenceRunner {
   close(): Promise<void>;
 }
 
-export type ThreadRequest = { type: 'run'; id: number; job: EngineJob; previews: number; screen: boolean } | { type: 'cancel'; id: number };
-export type ThreadReply =
+export type ProcessRequest = { type: 'run'; id: number; job: EngineJob; previews: number; screen: boolean } | { type: 'cancel'; id: number };
+export type ProcessReply =
   | { type: 'progress'; id: number; step: number; total: number; preview?: RgbImage }
   | { type: 'done'; id: number; outcome: RunOutcome }
   | { type: 'error'; id: number; code: ErrorCode; message: string };
@@ -85,72 +87,141 @@ export class InlineRunner implements InferenceRunner {
   async close(): Promise<void> {}
 }
 
-/** One worker thread running the local engines; one job at a time. */
 /**
- * The thread's entry module. Built code runs inference-thread.js; under the test runner the
- * sources are TypeScript, so a bootstrap registers tsx in the thread and imports the .ts file.
+ * The inference process's entry module. Built code runs inference-process.js; under the
+ * test runner the sources are TypeScript, so the process loads tsx first.
  */
-function threadEntry(): URL {
-  if (!import.meta.url.endsWith('.ts')) return new URL('./inference-thread.js', import.meta.url);
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./inference-thread.ts', import.meta.url).href;
-  const bootstrap = `import { register } from ${JSON.stringify(tsx)}; register(); await import(${JSON.stringify(entry)});`;
-  return new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`);
+function processEntry(): { entry: string; execArgv: string[] } {
+  if (!import.meta.url.endsWith('.ts')) return { entry: fileURLToPath(new URL('./inference-process.js', import.meta.url)), execArgv: [] };
+  return { entry: fileURLToPath(new URL('./inference-process.ts', import.meta.url)), execArgv: ['--import', import.meta.resolve('tsx')] };
 }
 
-export class ThreadRunner implements InferenceRunner {
-  private worker: Worker | undefined;
+/** After a run estimated above this, the process is replaced: onnxruntime's arenas keep a run's peak for good. */
+export const RECYCLE_ABOVE_BYTES = 256 * 1024 ** 2;
+/** A cancelled run still going after this is inside one long step, which nothing but ending its process stops. */
+export const CANCEL_GRACE_MS = 1000;
+
+interface Pending {
+  child: ChildProcess;
+  context: RunnerContext;
+  resolve(outcome: RunOutcome): void;
+  reject(error: unknown): void;
+  /** Drops the abort listener once the run is over. */
+  forget?(): void;
+}
+
+/**
+ * Runs the local engines in a child process, one job at a time. A process rather than a
+ * thread: a step can take minutes, and only a process can be stopped inside one (ending a
+ * worker thread in the middle of an onnxruntime run aborts the whole server), and ending
+ * it gives all its memory back.
+ */
+export class ProcessRunner implements InferenceRunner {
+  private child: ChildProcess | undefined;
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve(r: RunOutcome): void; reject(e: unknown): void; context: RunnerContext }>();
+  private readonly pending = new Map<number, Pending>();
 
   constructor(private readonly config: EngineConfig) {}
 
-  private start(): Worker {
-    if (this.worker) return this.worker;
-    const worker = new Worker(threadEntry(), { workerData: { config: this.config } });
-    worker.on('message', (reply: ThreadReply) => this.onReply(reply));
-    worker.on('error', (error) => this.failAll(error));
-    worker.on('exit', (code) => {
-      this.worker = undefined;
-      this.failAll(new DarkroomError('internal', `The inference thread stopped (exit code ${code})`));
+  private start(): ChildProcess {
+    if (this.child) return this.child;
+    const { entry, execArgv } = processEntry();
+    const child = fork(entry, [JSON.stringify(this.config)], { execArgv, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    child.on('message', (reply: ProcessReply) => this.onReply(reply));
+    child.on('error', (error) => this.failAll(child, error));
+    child.on('exit', (code, signal) => {
+      if (this.child === child) this.child = undefined;
+      this.failAll(child, stopped(code, signal));
     });
-    worker.unref();
-    this.worker = worker;
-    return worker;
+    this.child = child;
+    return child;
   }
 
-  private onReply(reply: ThreadReply) {
+  /** An idle process does not keep the server's event loop alive; one running a job does. */
+  private hold(child: ChildProcess, busy: boolean) {
+    if (busy) {
+      child.ref();
+      child.channel?.ref();
+    } else {
+      child.unref();
+      child.channel?.unref();
+    }
+  }
+
+  private onReply(reply: ProcessReply) {
     const pending = this.pending.get(reply.id);
     if (!pending) return;
     if (reply.type === 'progress') {
       pending.context.progress({ step: reply.step, total: reply.total, ...(reply.preview ? { preview: reply.preview } : {}) });
       return;
     }
-    this.pending.delete(reply.id);
-    if (reply.type === 'done') pending.resolve(reply.outcome);
-    else pending.reject(new DarkroomError(reply.code, reply.message));
+    this.settled(reply.id, pending);
+    if (reply.type === 'error') return pending.reject(new DarkroomError(reply.code, reply.message));
+    if ((reply.outcome.result.peakBytes ?? 0) > RECYCLE_ABOVE_BYTES) this.retire(pending.child);
+    pending.resolve(reply.outcome);
   }
 
-  private failAll(error: unknown) {
-    for (const pending of this.pending.values()) pending.reject(error);
-    this.pending.clear();
+  private settled(id: number, pending: Pending) {
+    this.pending.delete(id);
+    pending.forget?.();
+    if (![...this.pending.values()].some((p) => p.child === pending.child)) this.hold(pending.child, false);
+  }
+
+  /** Lets the process go; the next job starts a fresh one. */
+  private retire(child: ChildProcess) {
+    if (this.child === child) this.child = undefined;
+    if (child.connected) child.disconnect();
+  }
+
+  private failAll(child: ChildProcess, error: unknown) {
+    for (const [id, pending] of this.pending) {
+      if (pending.child !== child) continue;
+      this.settled(id, pending);
+      pending.reject(error);
+    }
   }
 
   run(job: EngineJob, context: RunnerContext): Promise<RunOutcome> {
-    const worker = this.start();
+    const child = this.start();
     const id = this.nextId++;
     return new Promise<RunOutcome>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, context });
-      const cancel = () => worker.postMessage({ type: 'cancel', id } satisfies ThreadRequest);
+      const pending: Pending = { child, context, resolve, reject };
+      this.pending.set(id, pending);
+      this.hold(child, true);
+      const cancel = () => {
+        if (child.connected) child.send({ type: 'cancel', id } satisfies ProcessRequest);
+        setTimeout(() => {
+          if (this.pending.get(id) !== pending) return;
+          this.settled(id, pending);
+          pending.reject(cancelled());
+          this.retire(child);
+          child.kill('SIGKILL');
+        }, CANCEL_GRACE_MS).unref();
+      };
       if (context.signal.aborted) cancel();
-      else context.signal.addEventListener('abort', cancel, { once: true });
-      worker.postMessage({ type: 'run', id, job, previews: context.previews, screen: context.screen } satisfies ThreadRequest);
+      else {
+        context.signal.addEventListener('abort', cancel, { once: true });
+        pending.forget = () => context.signal.removeEventListener('abort', cancel);
+      }
+      child.send({ type: 'run', id, job, previews: context.previews, screen: context.screen } satisfies ProcessRequest);
     });
   }
 
+  /** Ends the process: at once if it is still running a job (the pool has cancelled it by now). */
   async close(): Promise<void> {
-    const worker = this.worker;
-    this.worker = undefined;
-    if (worker) await worker.terminate();
+    const child = this.child;
+    this.child = undefined;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = once(child, 'exit');
+    child.ref();
+    if ([...this.pending.values()].some((p) => p.child === child)) child.kill('SIGKILL');
+    else child.disconnect();
+    await exited;
   }
+}
+
+/** Why a process ended that was not asked to: a SIGKILL nobody here sent is most likely the system's out-of-memory killer. */
+function stopped(code: number | null, signal: NodeJS.Signals | null): DarkroomError {
+  if (signal === 'SIGKILL') return new DarkroomError('out_of_memory', 'The inference process was killed, most likely by the system for running out of memory; try a smaller size or fewer images.');
+  return new DarkroomError('internal', `The inference process stopped (${signal ?? `exit code ${code}`})`);
 }

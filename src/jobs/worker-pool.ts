@@ -1,5 +1,5 @@
 // Workers that take jobs from the durable queue and run them: each slot claims the oldest
-// queued job, loads its inputs, runs it on its runner (a worker thread in production),
+// queued job, loads its inputs, runs it on its runner (an inference process in production),
 // streams progress, and records the images and the final status in one guarded write.
 // Jobs left running by a crash are re-queued (or failed, the second time) at start.
 
@@ -220,8 +220,11 @@ export class WorkerPool {
       bus.publish(job.id, { type: 'done', images: rows.map(imageView) });
     } catch (error) {
       await reporting;
-      // A shutdown leaves the job "running"; the next start re-queues it, as after a crash.
-      if (this.stopped) return;
+      // A shutdown puts the job back in the queue, not counted as an attempt; the next start runs it.
+      if (this.stopped) {
+        await store.requeue(job.id, attempt);
+        return;
+      }
       const cancelled = controller.signal.aborted || (DarkroomError.isInstance(error) && error.code === 'cancelled');
       const known = DarkroomError.isInstance(error);
       if (!known || error.status >= 500) this.options.log.warn({ job: job.id, err: { message: (error as Error).message, stack: (error as Error).stack } }, 'job failed');

@@ -62,6 +62,9 @@ async function readManifest(path: string): Promise<ModelManifest | Error> {
 }
 
 export class ModelCatalog {
+  /** The look at the folders under way, if any. */
+  private scanning: Promise<FoundModel[]> | undefined;
+
   constructor(private readonly dirs: { builtInModelsDir: string; modelsDir: string }) {}
 
   /** The usable models; a folder whose manifest is unreadable is left out (resolving it says why). */
@@ -98,7 +101,13 @@ export class ModelCatalog {
     throw new DarkroomError('model_not_found', `Unknown model "${name}" (installed: ${known}; see "darkroom models list")`);
   }
 
-  private async scan(): Promise<FoundModel[]> {
+  /** Callers at the same moment share one look at the folders (every queued job asks). */
+  private scan(): Promise<FoundModel[]> {
+    this.scanning ??= this.read().finally(() => (this.scanning = undefined));
+    return this.scanning;
+  }
+
+  private async read(): Promise<FoundModel[]> {
     const found: FoundModel[] = [];
     for (const [dir, builtIn] of [
       [this.dirs.builtInModelsDir, true],

@@ -96,6 +96,17 @@ describe('pullModel', () => {
     await expect(pullModel({ repo: 'nobody/nothing', modelsDir, hubUrl: hub.url })).rejects.toMatchObject({ code: 'model_not_found' });
   });
 
+  it('says why when the hub cannot be reached, and what to do', async () => {
+    hub = await startHub(REPO, TINY);
+    const closed = hub.url;
+    await hub.close();
+    hub = undefined;
+    await expect(pullModel({ repo: REPO, modelsDir, hubUrl: closed })).rejects.toMatchObject({
+      code: 'download_failed',
+      message: expect.stringMatching(/fetch failed \(ECONNREFUSED: the hub cannot be reached; check the network, or set HF_ENDPOINT to a mirror\)$/),
+    });
+  });
+
   it('says when the repo is not an ONNX diffusion export', async () => {
     const folder = await mkdtemp(join(tmpdir(), 'darkroom-notonnx-'));
     await mkdir(join(folder, 'unet'));

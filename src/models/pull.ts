@@ -20,7 +20,8 @@ const REQUIRED = ['model_index.json', 'text_encoder/model.onnx', 'unet/model.onn
 
 /** The files of an Optimum/diffusers ONNX export the pipeline needs (no PyTorch weights). */
 export function wanted(path: string): boolean {
-  if (path === 'model_index.json') return true;
+  // darkroom.json: Darkroom's notes on a model (example prompts), when a repo carries them.
+  if (path === 'model_index.json' || path === 'darkroom.json') return true;
   const [folder, file, ...rest] = path.split('/');
   if (!file || rest.length > 0) return false;
   if (folder === 'scheduler' || folder === 'tokenizer') return file.endsWith('.json') || file.endsWith('.txt');
@@ -112,7 +113,10 @@ export async function pullModel(options: PullOptions): Promise<{ path: string; m
   } catch (error) {
     const message = (error as Error).message;
     const code = /not found|404/i.test(message) ? 'model_not_found' : 'download_failed';
-    throw new DarkroomError(code, `Cannot list ${repo}@${revision} on ${hubUrl}: ${message}`, { cause: error });
+    // fetch says only "fetch failed"; the reason (no DNS, refused, timed out) is its cause.
+    const reason = (error as { cause?: { code?: string } }).cause?.code;
+    const unreachable = reason ? ` (${reason}: the hub cannot be reached; check the network, or set HF_ENDPOINT to a mirror)` : '';
+    throw new DarkroomError(code, `Cannot list ${repo}@${revision} on ${hubUrl}: ${message}${unreachable}`, { cause: error });
   }
   const missing = REQUIRED.filter((path) => !entries.some((e) => e.path === path));
   if (missing.length > 0) {

@@ -39,7 +39,7 @@ export class Moderation {
   /** Judges a job's prompts: throws content_blocked for "block", returns "blur" or "allow". */
   async checkPrompt(owner: string, prompt: string, negative: string): Promise<'allow' | 'blur'> {
     const decision = this.deps.prompts.check(prompt, negative);
-    await this.record(owner, 'prompt', decision, normalizeForModeration(`${prompt}\n${negative}`).words);
+    if (decision.action !== 'allow') await this.record(owner, 'prompt', decision, normalizeForModeration(`${prompt}\n${negative}`).words);
     if (decision.action === 'block') {
       throw new DarkroomError('content_blocked', `This prompt is not allowed on this server (${decision.categories.join(', ')})`);
     }

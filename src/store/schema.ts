@@ -28,6 +28,8 @@ export interface JobsTable {
   finished_at: number | null;
   /** What the prompt policy said: null (allowed) or "blur" (outputs are blurred). */
   moderation: string | null;
+  /** Dispatch order among queued jobs, lowest first: an account's jobs take consecutive turns (0006-fair-queue). */
+  turn: Generated<number>;
 }
 
 export type ImageKind = 'output' | 'upload';
@@ -151,6 +153,13 @@ export interface ModerationDecisionsTable {
   created_at: number;
 }
 
+/** Each account with jobs queued: how many, and its last turn; kept by triggers on jobs (0006-fair-queue). */
+export interface QueueDepthTable {
+  owner: string;
+  queued: number;
+  last_turn: number;
+}
+
 export interface Database {
   moderation_decisions: ModerationDecisionsTable;
   users: UsersTable;
@@ -162,6 +171,7 @@ export interface Database {
   audit_log: AuditLogTable;
   ip_salts: IpSaltsTable;
   jobs: JobsTable;
+  queue_depth: QueueDepthTable;
   images: ImagesTable;
   purge_runs: PurgeRunsTable;
   data_keys: DataKeysTable;

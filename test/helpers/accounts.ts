@@ -1,5 +1,6 @@
 // A server with accounts on, and signed-in callers for tests.
 
+import type { AppOptions } from '../../src/app.js';
 import { startTestServer, type TestServer } from './server.js';
 
 export interface Caller {
@@ -10,8 +11,8 @@ export interface Caller {
   fetch(path: string, init?: RequestInit & { json?: unknown }): Promise<Response>;
 }
 
-export async function startAccountsServer(env: NodeJS.ProcessEnv = {}): Promise<TestServer> {
-  return startTestServer({ DARKROOM_AUTH: 'on', DARKROOM_RATE_LIMIT: '100000', ...env });
+export async function startAccountsServer(env: NodeJS.ProcessEnv = {}, options: AppOptions = {}): Promise<TestServer> {
+  return startTestServer({ DARKROOM_AUTH: 'on', DARKROOM_RATE_LIMIT: '100000', ...env }, options);
 }
 
 export function anonymous(server: TestServer) {

@@ -2,7 +2,10 @@
 // kill it.
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll } from 'vitest';
 import { packageRoot } from '../../src/config.js';
 
 export interface ServerProcess {
@@ -40,5 +43,27 @@ export async function spawnServer(dataDir: string, env: NodeJS.ProcessEnv = {}):
         child.once('exit', () => resolve());
         child.kill(signal);
       }),
+  };
+}
+
+/** Servers a test file starts, and their data folders: all killed and removed after its tests. */
+export function serverFleet(prefix: string) {
+  const dataDirs: string[] = [];
+  const servers: ServerProcess[] = [];
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => s.kill()));
+    await Promise.all(dataDirs.map((d) => rm(d, { recursive: true, force: true })));
+  });
+  return {
+    async dataDir(): Promise<string> {
+      const dir = await mkdtemp(join(tmpdir(), prefix));
+      dataDirs.push(dir);
+      return dir;
+    },
+    async start(dataDir: string): Promise<ServerProcess> {
+      const server = await spawnServer(dataDir);
+      servers.push(server);
+      return server;
+    },
   };
 }

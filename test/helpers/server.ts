@@ -1,5 +1,5 @@
 // An in-process Darkroom server on a free port, with its own data folder, for tests that
-// talk HTTP (SDKs, event streams). Jobs run on the real engine in a worker thread unless
+// talk HTTP (SDKs, event streams). Jobs run on the real engine in an inference process unless
 // the test passes its own runners.
 
 import { mkdtemp, rm } from 'node:fs/promises';

@@ -2,8 +2,11 @@
 
 Every sample is drawn from a small scene description (shape, colour, background,
 position, size); the caption is written from that description with one of several
-templates, so the model learns words, not template ids. Unmentioned position means
-centre and unmentioned size means medium, so short prompts have a stable meaning.
+templates, so the model learns words, not template ids. A caption leaves the position or
+the size out as often as it names them, and what it leaves out is drawn at random: a
+short prompt ("a red circle") then means any place and any size, so different seeds give
+different pictures. (The first release tied an unmentioned position to the centre, and
+every seed drew the same centred shape.)
 """
 
 import random
@@ -45,7 +48,10 @@ POSITION_PHRASES = {
     "top": ["at the top", "on top", "near the top"],
     "bottom": ["at the bottom", "near the bottom", "on the bottom"],
 }
-SIZE_WORDS = {"small": ["small", "tiny", "little"], "medium": ["", "", "medium"], "large": ["large", "big", "huge"]}
+SIZE_WORDS = {"small": ["small", "tiny", "little"], "medium": ["medium"], "large": ["large", "big", "huge"]}
+# How often a caption names the position, and the size.
+MENTION_POSITION = 0.6
+MENTION_SIZE = 0.5
 TEMPLATES = [
     "{a} {desc}{pos} on a {bg} background",
     "{a} {desc}{pos} on {bg}",
@@ -76,10 +82,9 @@ def article(word: str) -> str:
 
 
 def caption(scene: dict, rng: random.Random) -> str:
-    size_word = rng.choice(SIZE_WORDS[scene["size"]])
+    size_word = rng.choice(SIZE_WORDS[scene["size"]]) if rng.random() < MENTION_SIZE else ""
     desc = " ".join(w for w in (size_word, scene["colour"], scene["shape"]) if w)
-    mention_position = scene["position"] != "centre" or rng.random() < 0.4
-    pos = " " + rng.choice(POSITION_PHRASES[scene["position"]]) if mention_position else ""
+    pos = " " + rng.choice(POSITION_PHRASES[scene["position"]]) if rng.random() < MENTION_POSITION else ""
     templates = TEMPLATES if scene["mention_background"] else BARE_TEMPLATES
     text = rng.choice(templates).format(a=article(desc), desc=desc, pos=pos, bg=scene["background"])
     return text

@@ -4,6 +4,8 @@
   python3 train.py vae         # train the KL autoencoder, then encode the data set to latents
   python3 train.py unet        # train text encoder + UNet jointly; resumes from the last checkpoint
   python3 train.py all         # the three stages in order
+  python3 train.py finetune    # new data, the packed model's tokenizer and autoencoder, and
+                               # text encoder + UNet trained on from the packed weights
 
 Progress goes to stdout; checkpoints are written every few hundred steps so a stopped run
 continues where it was. Seeds are fixed: the same stages give the same model.
@@ -47,13 +49,13 @@ def build_unet() -> UNet:
     return UNet(UNET_CHANNELS, TEXT_DIM, HEADS)
 
 
-def stage_data(work: str, count: int):
-    images, captions = data.dataset(count, seed=1)
+def stage_data(work: str, count: int, tokenizer=None, seed: int = 1):
+    images, captions = data.dataset(count, seed=seed)
     np.save(f"{work}/images.npy", images)
     with open(f"{work}/captions.json", "w") as f:
         json.dump(captions, f)
     os.makedirs(f"{work}/tokenizer", exist_ok=True)
-    tokenizer = bpe.Tokenizer(bpe.learn(captions))
+    tokenizer = tokenizer or bpe.Tokenizer(bpe.learn(captions))
     tokenizer.save(f"{work}/tokenizer")
     ids = np.array([tokenizer.encode(c) for c in captions], dtype=np.int64)
     np.save(f"{work}/input_ids.npy", ids)
@@ -65,6 +67,12 @@ def stage_data(work: str, count: int):
 
 def to_tensor(images: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(images).permute(0, 3, 1, 2).float() / 127.5 - 1
+
+
+@torch.no_grad()
+def encode_latents(work: str, vae: AutoencoderKL, images: np.ndarray, scaling: float):
+    latents = torch.cat([vae.encode(to_tensor(images[i : i + 512])).chunk(2, dim=1)[0] for i in range(0, len(images), 512)])
+    np.save(f"{work}/latents.npy", (latents * scaling).numpy())
 
 
 def stage_vae(work: str, steps: int):
@@ -94,16 +102,36 @@ def stage_vae(work: str, steps: int):
             log(f"vae {step}/{steps} loss {loss.item():.4f} kl {kl.item():.1f}")
     torch.save(vae.state_dict(), f"{work}/vae.pt")
     with torch.no_grad():
-        latents = torch.cat([vae.encode(to_tensor(images[i : i + 512])).chunk(2, dim=1)[0] for i in range(0, len(images), 512)])
+        sample_latents = vae.encode(to_tensor(images[:4096])).chunk(2, dim=1)[0]
     # SD's scaling_factor: makes the latents unit-variance for the diffusion model.
-    scaling = 1.0 / latents.std().item()
-    np.save(f"{work}/latents.npy", (latents * scaling).numpy())
+    scaling = 1.0 / sample_latents.std().item()
+    encode_latents(work, vae, images, scaling)
     with open(f"{work}/vae.json", "w") as f:
         json.dump({"scaling_factor": scaling}, f)
     log(f"vae done: scaling_factor {scaling:.5f}")
 
 
-def stage_unet(work: str, steps: int, batch: int, lr: float):
+def stage_finetune_setup(work: str, count: int, packed_path: str):
+    """Prepares a work folder for training on from packed weights: fresh data encoded with
+    the packed tokenizer and autoencoder, and a step-0 checkpoint holding the packed EMA
+    weights, so the UNet stage resumes from them."""
+    packed = torch.load(packed_path)
+    tokenizer = bpe.Tokenizer([tuple(m) for m in packed["merges"]])
+    stage_data(work, count, tokenizer, seed=11)
+    vae = AutoencoderKL()
+    vae.load_state_dict(packed["vae"])
+    vae.eval()
+    torch.save(packed["vae"], f"{work}/vae.pt")
+    with open(f"{work}/vae.json", "w") as f:
+        json.dump({"scaling_factor": packed["scaling_factor"]}, f)
+    encode_latents(work, vae, np.load(f"{work}/images.npy"), packed["scaling_factor"])
+    checkpoint = f"{work}/unet-checkpoint.pt"
+    if not os.path.exists(checkpoint):
+        torch.save({"init": {"text": packed["text"], "unet": packed["unet"]}, "base_step": packed["step"]}, checkpoint)
+    log(f"finetune: starting from {packed_path} (trained {packed['step']} steps)")
+
+
+def stage_unet(work: str, steps: int, batch: int, lr: float, warmup: int = 500):
     torch.manual_seed(3)
     latents = torch.from_numpy(np.load(f"{work}/latents.npy"))
     input_ids = torch.from_numpy(np.load(f"{work}/input_ids.npy"))
@@ -117,8 +145,16 @@ def stage_unet(work: str, steps: int, batch: int, lr: float):
     snr = acp / (1 - acp)
     start = 0
     checkpoint = f"{work}/unet-checkpoint.pt"
-    if os.path.exists(checkpoint):
-        state = torch.load(checkpoint)
+    state = torch.load(checkpoint) if os.path.exists(checkpoint) else None
+    # Steps the starting weights had already been trained (a fine-tune's), for the packed count.
+    base_step = state.get("base_step", 0) if state else 0
+    if state and "init" in state:
+        # A fine-tune's starting point: weights only, a fresh optimiser and step count.
+        for module, ema, key in ((text, ema_text, "text"), (unet, ema_unet, "unet")):
+            module.load_state_dict(state["init"][key])
+            ema.load_state_dict(state["init"][key])
+        log("starting from the packed weights")
+    elif state:
         text.load_state_dict(state["text"])
         unet.load_state_dict(state["unet"])
         ema_text.load_state_dict(state["ema_text"])
@@ -135,7 +171,7 @@ def stage_unet(work: str, steps: int, batch: int, lr: float):
     began, running = time.time(), 0.0
     for step in range(start + 1, steps + 1):
         for group in opt.param_groups:
-            group["lr"] = lr * min(1.0, step / 500) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * step / steps)))
+            group["lr"] = lr * min(1.0, step / warmup) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * step / steps)))
         idx = torch.randint(0, len(latents), (batch,))
         x0, ids = latents[idx], input_ids[idx].clone()
         # Drop the caption 10% of the time so classifier-free guidance has an unconditional model.
@@ -169,6 +205,7 @@ def stage_unet(work: str, steps: int, batch: int, lr: float):
                 "ema_unet": ema_unet.state_dict(),
                 "opt": opt.state_dict(),
                 "step": step,
+                "base_step": base_step,
                 "rng": torch.get_rng_state(),
             }
             torch.save(state, checkpoint + ".tmp")
@@ -178,13 +215,14 @@ def stage_unet(work: str, steps: int, batch: int, lr: float):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("stage", choices=["data", "vae", "unet", "all"])
+    parser.add_argument("stage", choices=["data", "vae", "unet", "all", "finetune"])
     parser.add_argument("--work", default=os.path.join(HERE, "work"))
     parser.add_argument("--count", type=int, default=60000, help="images in the data set")
     parser.add_argument("--vae-steps", type=int, default=3000)
     parser.add_argument("--unet-steps", type=int, default=15000)
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--lr", type=float, default=6e-4)
+    parser.add_argument("--from", dest="packed", default=os.path.join(HERE, "weights", "darkroom-tiny.pt"), help="finetune: the packed weights to start from")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (1 is fastest on 2 cores)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -196,6 +234,10 @@ def main():
         stage_vae(args.work, args.vae_steps)
     if args.stage in ("unet", "all"):
         stage_unet(args.work, args.unet_steps, args.batch, args.lr)
+    if args.stage == "finetune":
+        if not os.path.exists(f"{args.work}/latents.npy"):
+            stage_finetune_setup(args.work, args.count, args.packed)
+        stage_unet(args.work, args.unet_steps, args.batch, args.lr, warmup=100)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ def pack(work: str, path: str):
     with open(f"{work}/vae.json") as f:
         scaling = json.load(f)["scaling_factor"]
     packed = {
-        "step": state["step"],
+        "step": state["step"] + state.get("base_step", 0),
         "merges": bpe.Tokenizer.load(f"{work}/tokenizer").merges,
         "text": state["ema_text"],
         "unet": state["ema_unet"],

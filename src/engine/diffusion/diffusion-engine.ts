@@ -6,14 +6,18 @@
 import { DarkroomError } from '../../domain/errors.js';
 import { sharedLoad } from '../../domain/shared-load.js';
 import { onWhite, type Mask, type RgbImage } from '../../domain/image.js';
+import type { JobWarning } from '../../domain/warning.js';
 import { DIFFUSION_OPERATIONS, isDiffusion, type DiffusionSpec, type JobSpec, type Operation } from '../../domain/job.js';
 import { extendCanvas, fitSize, resizeImage, resizeMask } from '../../images/codec.js';
 import type { ModelCatalog, ModelEntry } from '../../models/catalog.js';
 import type { Engine, EngineJob, EngineResult, RunContext } from '../engine.js';
 import { weightedSlerp } from './blend.js';
 import { loadPipeline } from './load.js';
+import { fitJob, weightBytes, type Fit } from './memory.js';
+import type { DiffusionModelConfig } from './model-config.js';
 import type { SessionPool } from './onnx-session.js';
 import type { DiffusionPipeline, GenerateRequest } from './pipeline.js';
+import { unfamiliarPromptWarning, unfamiliarWords } from './prompt-coverage.js';
 import { randomSeed } from './rng.js';
 import { lcmMaxSteps } from './schedulers/index.js';
 import { applyStyle, stylePreset } from './styles.js';
@@ -21,10 +25,13 @@ import { applyStyle, stylePreset } from './styles.js';
 export class DiffusionEngine implements Engine {
   readonly id = 'diffusion';
   private readonly pipelines = new Map<string, Promise<DiffusionPipeline>>();
+  private readonly weights = new Map<string, Promise<number>>();
 
   constructor(
     private readonly catalog: ModelCatalog,
     private readonly sessions: SessionPool,
+    /** Bytes one job may use at its peak (see memory.ts). */
+    private readonly memoryBudget = Infinity,
   ) {}
 
   supports(operation: Operation, model: ModelEntry | undefined): boolean {
@@ -60,12 +67,30 @@ export class DiffusionEngine implements Engine {
     if ('style' in spec && spec.style !== undefined && !stylePreset(spec.style)) {
       throw new DarkroomError('invalid_parameter', `Unknown style "${spec.style}" (see GET /api/v1/styles)`);
     }
+    // An edit's unasked side follows its image, unknown here: the asked one stands in (run() checks the real size).
+    const width = spec.width ?? spec.height ?? config.defaultSize;
+    const height = spec.height ?? spec.width ?? config.defaultSize;
+    await this.fit(model, config, { width, height, count: spec.n, guided: spec.guidance > 1 });
   }
 
-  /** The size a model was trained at and the grid its sizes must fit. */
-  async describe(model: ModelEntry): Promise<{ native_size: number; size_multiple: number }> {
+  /** The batch a job runs in, after refusing it past the model's size limit or the memory budget. */
+  private async fit(model: ModelEntry, config: DiffusionModelConfig, job: Parameters<typeof fitJob>[4]): Promise<Fit> {
+    const weights = await sharedLoad(this.weights, model.path, () => weightBytes(config));
+    return fitJob(config, model.name, weights, this.memoryBudget, job);
+  }
+
+  /** A prompt mostly of words the model's vocabulary does not hold draws something else. */
+  async advise(spec: JobSpec, model: ModelEntry | undefined): Promise<JobWarning[]> {
+    if (!isDiffusion(spec) || !model) return [];
+    const pipeline = await this.pipeline(model);
+    const unknown = unfamiliarWords(spec.prompt, (word) => pipeline.tokenizer.knows(word));
+    return unknown.length > 0 ? [unfamiliarPromptWarning(model.name, unknown, pipeline.config.examplePrompts)] : [];
+  }
+
+  /** The size a model was trained at, the grid its sizes must fit, and prompts it draws well. */
+  async describe(model: ModelEntry): Promise<{ native_size: number; size_multiple: number; example_prompts: string[] }> {
     const { config } = await this.pipeline(model);
-    return { native_size: config.defaultSize, size_multiple: config.sizeMultiple };
+    return { native_size: config.defaultSize, size_multiple: config.sizeMultiple, example_prompts: config.examplePrompts };
   }
 
   pipeline(model: ModelEntry): Promise<DiffusionPipeline> {
@@ -78,8 +103,19 @@ export class DiffusionEngine implements Engine {
     const model = await this.catalog.resolve(spec.model);
     const pipeline = await this.pipeline(model);
     const request = await this.prepare(pipeline, spec, job.images.map(onWhite), job.mask);
-    const result = await pipeline.generate(request, { signal: context.signal, onStep: (p) => context.progress(p) });
-    return { images: result.images, warnings: [] };
+    const { batch, peakBytes } = await this.fit(model, pipeline.config, { ...request, guided: request.guidance > 1 });
+    // Image k draws only from seed + k (pipeline.ts), so a batch split into runs makes the same images.
+    const runs = Math.ceil(request.count / batch);
+    const images: EngineResult['images'] = [];
+    for (let run = 0; run < runs; run++) {
+      const count = Math.min(batch, request.count - run * batch);
+      const result = await pipeline.generate(
+        { ...request, seed: request.seed + run * batch, count },
+        { signal: context.signal, onStep: (p) => context.progress({ ...p, step: run * p.total + p.step, total: runs * p.total }) },
+      );
+      images.push(...result.images);
+    }
+    return { images, warnings: [], peakBytes };
   }
 
   /** Turns a job into one pipeline request. */

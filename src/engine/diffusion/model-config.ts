@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DarkroomError } from '../../domain/errors.js';
+import { memoryShape, type MemoryShape } from './memory.js';
 import { parseSchedulerConfig, type SchedulerConfig } from './schedulers/index.js';
 
 export interface DiffusionModelConfig {
@@ -33,6 +34,10 @@ export interface DiffusionModelConfig {
   defaultSize: number;
   /** LCM UNets take a guidance embedding of this width (`timestep_cond`). */
   timeCondProjDim: number | undefined;
+  /** What the memory estimate reads of the UNet and VAE layout. */
+  memory: MemoryShape;
+  /** Prompts the model is known to draw well, from its optional darkroom.json. */
+  examplePrompts: string[];
 }
 
 async function readJson(path: string): Promise<Record<string, unknown> | undefined> {
@@ -84,6 +89,9 @@ export async function readModelConfig(root: string): Promise<DiffusionModelConfi
   // An export with no UNet config at all is SD 1.x, which has four.
   const downBlocks = Array.isArray(unet.down_block_types) ? unet.down_block_types.length : unetJson ? 1 : 4;
   const sizeMultiple = vaeScaleFactor * 2 ** (downBlocks - 1);
+  // Darkroom's own notes on a model, beside model_index.json; optional.
+  const notes = (await readJson(join(root, 'darkroom.json'))) ?? {};
+  const examples = Array.isArray(notes.example_prompts) ? notes.example_prompts.filter((p): p is string => typeof p === 'string') : [];
   return {
     root,
     files,
@@ -95,5 +103,7 @@ export async function readModelConfig(root: string): Promise<DiffusionModelConfi
     unetInChannels: numberOr(unet.in_channels, latentChannels),
     defaultSize: numberOr(unet.sample_size, 64) * vaeScaleFactor,
     timeCondProjDim: typeof unet.time_cond_proj_dim === 'number' ? unet.time_cond_proj_dim : undefined,
+    memory: memoryShape(unetJson, vae),
+    examplePrompts: examples,
   };
 }

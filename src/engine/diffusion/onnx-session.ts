@@ -7,6 +7,7 @@ import { stat } from 'node:fs/promises';
 import { sep } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { DarkroomError } from '../../domain/errors.js';
+import { sessionPlacement, type OnnxDevice } from '../device.js';
 import { decodeHalf, encodeHalf } from './fp16.js';
 
 export interface OnnxTime {
@@ -56,7 +57,7 @@ export class OnnxModel {
     try {
       results = await this.session.run(tensors);
     } catch (error) {
-      throw new DarkroomError('model_invalid', `Running ${this.path} failed: ${(error as Error).message}`, { cause: error });
+      throw runFailure(this.path, error);
     } finally {
       this.time.ms += performance.now() - began;
       this.time.runs += 1;
@@ -72,6 +73,22 @@ export class OnnxModel {
   release(): Promise<void> {
     return this.session.release();
   }
+}
+
+/**
+ * What a failed run tells a user: running out of memory as such (onnxruntime's arena says
+ * "Failed to allocate memory for requested buffer of size N"), anything else as the model's
+ * fault, naming the model part rather than the server's path.
+ */
+export function runFailure(path: string, error: unknown): DarkroomError {
+  const message = (error as Error).message ?? String(error);
+  const part = path.split(/[\\/]/).slice(-2, -1)[0] ?? 'model';
+  const asked = /Failed to allocate memory for requested buffer of size (\d+)|bad_alloc/.exec(message);
+  if (asked) {
+    const size = asked[1] ? ` (it asked for ${(Number(asked[1]) / 1024 ** 3).toFixed(1)} GB at once)` : '';
+    return new DarkroomError('out_of_memory', `The ${part} ran out of memory${size}; try a smaller size or fewer images.`, { cause: error });
+  }
+  return new DarkroomError('model_invalid', `Running the ${part} failed: ${message.split('\n')[0]!.replace(/\S*\/\S+/g, '…')}`, { cause: error });
 }
 
 function toTensor(spec: InputSpec, value: InputValue): ort.Tensor {
@@ -111,10 +128,8 @@ function toFloat32(tensor: ort.Tensor): Float32Array {
 export interface SessionPoolOptions {
   /** Release a model's session after this long unused (default 10 minutes). */
   idleMs?: number;
-  /** onnxruntime execution providers, in order of preference (default: cpu). */
-  executionProviders?: string[];
-  /** Threads per operator; 0 lets onnxruntime choose. */
-  intraOpThreads?: number;
+  /** Where sessions run and how many threads each uses (default: the CPU, onnxruntime's thread count). */
+  device?: OnnxDevice;
 }
 
 /** Creates sessions on first use, shares them, and releases idle ones. */
@@ -141,8 +156,7 @@ export class SessionPool {
     });
     try {
       const session = await ort.InferenceSession.create(path, {
-        executionProviders: this.options.executionProviders ?? ['cpu'],
-        intraOpNumThreads: this.options.intraOpThreads ?? 0,
+        ...sessionPlacement(this.options.device),
         graphOptimizationLevel: 'all',
       });
       return new OnnxModel(path, session, this.time);

@@ -71,7 +71,7 @@ export interface GenerateResult {
 export class DiffusionPipeline {
   constructor(
     readonly config: DiffusionModelConfig,
-    private readonly tokenizer: ClipTokenizer,
+    readonly tokenizer: ClipTokenizer,
     private readonly sessions: SessionPool,
   ) {}
 

@@ -95,6 +95,12 @@ export class ClipTokenizer {
     return ids;
   }
 
+  /** Whether the vocabulary holds the word whole (one token), rather than in pieces. */
+  knows(word: string): boolean {
+    const ids = this.encode(word);
+    return ids.length === 1 && ids[0] !== this.files.vocab[EOS];
+  }
+
   /** The prompt as one or more full windows of maxLength ids: [start, up to 75 ids, end, pad...]. */
   windows(text: string): number[][] {
     const ids = this.encode(text);

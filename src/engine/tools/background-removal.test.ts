@@ -2,6 +2,9 @@
 // salient object drawn over a textured background (noise plus stripes or a gradient). The
 // matte, thresholded at 128, must overlap the drawn object with IoU >= 0.9.
 
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RgbImage } from '../../domain/image.js';
@@ -125,6 +128,36 @@ describe('image output', () => {
       expect([meta.format, meta.hasAlpha, meta.width, meta.height]).toEqual([format, true, SIZE, SIZE]);
       const decodedAlpha = await sharp(encoded).extractChannel(3).raw().toBuffer();
       expect(decodedAlpha.equals(Buffer.from(alpha))).toBe(true);
+    }
+  });
+});
+
+describe('loading', () => {
+  it('never holds the model in the JS heap, and leaves no temporary file behind', async () => {
+    // The chunks go to a file onnxruntime reads; bytes handed over in memory would stay in
+    // the heap, uncollected, through the first run and add their size to its peak.
+    const temporary = await mkdtemp(join(tmpdir(), 'darkroom-isnet-test-'));
+    const previous = process.env.TMPDIR;
+    process.env.TMPDIR = temporary;
+    const fresh = new BackgroundRemover();
+    const before = process.memoryUsage().arrayBuffers;
+    let most = 0;
+    let samples = 0;
+    const watch = setInterval(() => {
+      most = Math.max(most, process.memoryUsage().arrayBuffers - before);
+      samples++;
+    }, 0);
+    try {
+      await fresh.load('small');
+      expect(samples).toBeGreaterThan(2);
+      expect(most).toBeLessThan(16 * 1024 * 1024);
+      expect(await readdir(temporary)).toEqual([]);
+    } finally {
+      clearInterval(watch);
+      if (previous === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = previous;
+      await fresh.close();
+      await rm(temporary, { recursive: true, force: true });
     }
   });
 });

@@ -6,6 +6,7 @@
 import { DarkroomError } from '../../domain/errors.js';
 import type { JobSpec, Operation } from '../../domain/job.js';
 import type { ModelEntry } from '../../models/catalog.js';
+import type { OnnxDevice } from '../device.js';
 import type { Engine, EngineJob, EngineResult, RunContext } from '../engine.js';
 import { BackgroundRemover } from './background-removal.js';
 import { Upscaler } from './upscaler.js';
@@ -17,6 +18,8 @@ export interface ToolsEngineOptions {
   remover?: Pick<BackgroundRemover, 'remove' | 'close'>;
   /** Idle time after which the loaded networks are released (default 10 minutes). */
   idleMs?: number;
+  /** Where the background remover's onnxruntime session runs (the upscaler runs on tfjs's wasm backend). */
+  device?: OnnxDevice;
 }
 
 export class ToolsEngine implements Engine {
@@ -32,7 +35,7 @@ export class ToolsEngine implements Engine {
     private readonly options: ToolsEngineOptions = {},
   ) {
     this.upscaler = options.upscaler ?? new Upscaler();
-    this.remover = options.remover ?? new BackgroundRemover();
+    this.remover = options.remover ?? new BackgroundRemover({ device: options.device });
   }
 
   /** Releases the loaded networks now; the next job loads them again. */

@@ -61,7 +61,15 @@ export async function authRoutes(app: FastifyInstance, context: HttpContext) {
   app.post('/api/v1/auth/login', { schema: { tags: ['accounts'], summary: 'Sign in with email and password (sets the session cookie)' } }, async (request, reply) => {
     requireAccounts();
     const { email, password } = parse(Credentials, request.body);
-    const user = await accounts.users.verify(email, password);
+    accounts.loginThrottle.check(email);
+    let user: UserRow;
+    try {
+      user = await accounts.users.verify(email, password);
+    } catch (error) {
+      if (DarkroomError.isInstance(error) && error.code === 'unauthorized') accounts.loginThrottle.failed(email);
+      throw error;
+    }
+    accounts.loginThrottle.succeeded(email);
     await startSession(reply, user.id);
     return { user: userView(user) };
   });

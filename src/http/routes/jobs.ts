@@ -23,12 +23,15 @@ export async function jobRoutes(app: FastifyInstance, context: HttpContext) {
       return reply.status(202).header('Location', `/api/v1/jobs/${job.id}`).send(job);
     },
   );
-  app.get('/api/v1/jobs', { schema: { tags: ['jobs'], summary: "The caller's recent jobs (?limit=, default 50, at most 500)" } }, async (request) => {
+  // Jobs hold prompts: no cache (the browser's, a proxy's) may keep a copy.
+  app.get('/api/v1/jobs', { schema: { tags: ['jobs'], summary: "The caller's recent jobs (?limit=, default 50, at most 500)" } }, async (request, reply) => {
     const { limit } = parse(ListQuery, request.query);
+    reply.header('Cache-Control', 'no-store');
     return { jobs: await jobs.list(ownerOf(request), limit) };
   });
-  app.get('/api/v1/jobs/:id', { schema: { tags: ['jobs'], summary: 'A job: status, parameters, images' } }, async (request) => {
+  app.get('/api/v1/jobs/:id', { schema: { tags: ['jobs'], summary: 'A job: status, parameters, images' } }, async (request, reply) => {
     const { id } = parse(IdParams, request.params);
+    reply.header('Cache-Control', 'no-store');
     return jobs.view(ownerOf(request), id);
   });
   app.delete('/api/v1/jobs/:id', { schema: { tags: ['jobs'], summary: 'Cancel a job' } }, async (request) => {

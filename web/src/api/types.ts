@@ -80,6 +80,14 @@ interface GenerationParams {
   bottom?: number;
 }
 
+/** Something the job will do other than the caller may expect; it runs all the same. */
+export interface JobWarning {
+  code: string;
+  message: string;
+  /** Prompts that would work instead. */
+  examples?: string[];
+}
+
 export interface JobView extends GenerationParams {
   id: string;
   operation: Operation;
@@ -99,6 +107,8 @@ export interface JobView extends GenerationParams {
   scale?: number;
   /** The images a blend read, when the server names them (its `images` are the outputs). */
   inputs?: string[];
+  /** What the server noted when it queued the job (a prompt the model does not know). */
+  warnings?: JobWarning[];
 }
 
 export interface GenerationRequest extends GenerationParams {

@@ -4,6 +4,7 @@
 import { useEffect, useId, useState, type DragEvent } from 'react';
 import { api, imageUrl, messageOf } from '../api/client';
 import type { ImageView } from '../api/types';
+import { UPLOAD_FORMAT_NAMES, UPLOAD_FORMATS } from '../../../src/images/formats';
 import { ErrorNotice } from './ErrorNotice';
 import { Icon } from './Icon';
 
@@ -16,6 +17,11 @@ interface Props {
   /** Images already chosen: shown as such, and not offered again. */
   chosen?: ReadonlySet<string>;
 }
+
+/** The server's own list of upload formats, so the picker offers exactly what it takes. */
+const ACCEPT = Object.values(UPLOAD_FORMATS)
+  .map((format) => format.mime)
+  .join(',');
 
 export function SourcePicker({ onPick, refreshKey, verb = 'Edit', chosen }: Props) {
   const id = useId();
@@ -75,7 +81,7 @@ export function SourcePicker({ onPick, refreshKey, verb = 'Edit', chosen }: Prop
         <input
           id={`${id}-file`}
           type="file"
-          accept="image/png,image/jpeg,image/webp,image/gif,image/avif"
+          accept={ACCEPT}
           className="visually-hidden"
           disabled={uploading}
           onChange={(event) => {
@@ -86,7 +92,7 @@ export function SourcePicker({ onPick, refreshKey, verb = 'Edit', chosen }: Prop
         <label htmlFor={`${id}-file`} className="button button-primary file-button">
           {uploading ? 'Uploading…' : 'Choose an image…'}
         </label>
-        <p className="hint">PNG, JPEG or WebP. Darkroom strips its metadata and deletes it after the retention window.</p>
+        <p className="hint">{UPLOAD_FORMAT_NAMES}. Darkroom strips its metadata and deletes it after the retention window.</p>
       </div>
       <ErrorNotice message={error} onDismiss={() => setError(null)} />
       <h3 className="section-title">Or pick one of yours</h3>

@@ -3,12 +3,13 @@
 // parameters (its style too) can be reused.
 
 import { useRef, useState, type FormEvent } from 'react';
-import { SCHEDULERS, type ImageView, type JobView } from '../api/types';
+import { SCHEDULERS, type ImageView, type JobView, type JobWarning } from '../api/types';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { Icon } from '../components/Icon';
 import { ParametersForm } from '../components/ParametersForm';
 import { ProgressView } from '../components/ProgressView';
 import { PromptFields } from '../components/PromptFields';
+import { PromptHint } from '../components/PromptHint';
 import { ResultsGrid } from '../components/ResultsGrid';
 import { StyleField } from '../components/StyleField';
 import { isActive, useJobRunner } from '../hooks/use-job-runner';
@@ -48,6 +49,7 @@ export function CreatePage({ active, params, setParams, models, styles, onEditIm
   const [notice, setNotice] = useState<string | null>(null);
   const [formError, setFormError] = useState<string | null>(null);
   const [reused, setReused] = useState<string | null>(null);
+  const [warnings, setWarnings] = useState<JobWarning[]>([]);
   const busy = isActive(runner.state.phase);
   // Open by default on wide screens; on a phone the results matter more than the knobs.
   const [settingsOpenPref, setSettingsOpenPref] = useStoredState<boolean | null>('create.settings-open', null, (v) => (typeof v === 'boolean' ? v : null));
@@ -66,6 +68,7 @@ export function CreatePage({ active, params, setParams, models, styles, onEditIm
     setNotice(null);
     setReused(null);
     setFormError(null);
+    setWarnings([]);
     // The empty box shows an example as its placeholder: say so rather than make a random image.
     if (!params.prompt.trim()) {
       setFormError(`Describe the image to make first, for example “${EXAMPLE_PROMPT}”.`);
@@ -73,6 +76,7 @@ export function CreatePage({ active, params, setParams, models, styles, onEditIm
       return;
     }
     const job = await runner.start(txt2imgRequest(params));
+    setWarnings(job?.warnings ?? []);
     if (job && isNarrow()) progressRef.current?.scrollIntoView({ behavior: 'smooth', block: 'start' });
   });
 
@@ -120,6 +124,15 @@ export function CreatePage({ active, params, setParams, models, styles, onEditIm
             </kbd>
           </button>
           <ErrorNotice id="create-error" message={submitError} onDismiss={() => (formError ? setFormError(null) : runner.dismiss())} />
+          <PromptHint
+            warnings={warnings}
+            onUse={(prompt) => {
+              update({ prompt });
+              setWarnings([]);
+              promptRef.current?.focus();
+            }}
+            onDismiss={() => setWarnings([])}
+          />
           {reused ? (
             <p className="hint hint-ok" role="status">
               {reused}

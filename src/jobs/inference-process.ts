@@ -1,20 +1,24 @@
-// The worker thread behind ThreadRunner: builds the local engines once and runs the jobs
-// it is sent, reporting progress and previews, and stopping between steps on cancel.
+// The process behind ProcessRunner: builds the local engines once and runs the jobs it is
+// sent, reporting progress and previews, and stopping between steps on cancel. The server
+// decides when it ends: a Ctrl+C reaches the whole process group, but only the server acts
+// on it, and this process exits when the server lets go of it (or is gone).
 
-import { parentPort, workerData } from 'node:worker_threads';
 import { DarkroomError } from '../domain/errors.js';
 import { localEngines, type EngineConfig } from '../engine/registry.js';
-import { previewDue, runScreened, type ThreadReply, type ThreadRequest } from './runner.js';
+import { previewDue, runScreened, type ProcessReply, type ProcessRequest } from './runner.js';
 
-const port = parentPort!;
-const { registry } = localEngines((workerData as { config: EngineConfig }).config);
+const { registry } = localEngines(JSON.parse(process.argv[2]!) as EngineConfig);
 const running = new Map<number, AbortController>();
 
-function reply(message: ThreadReply) {
-  port.postMessage(message);
+function reply(message: ProcessReply) {
+  if (process.connected) process.send!(message);
 }
 
-port.on('message', (request: ThreadRequest) => {
+process.on('SIGINT', () => {});
+process.on('SIGTERM', () => {});
+process.on('disconnect', () => process.exit(0));
+
+process.on('message', (request: ProcessRequest) => {
   if (request.type === 'cancel') {
     running.get(request.id)?.abort();
     return;

@@ -1,0 +1,10 @@
+// A warning: what a caller should know about a job that will still run as asked. Shaped
+// like an error ({ code, message }), so clients read both the same way.
+
+export interface JobWarning {
+  /** Stable, for programs: `unfamiliar_prompt` (most of the prompt's words are unknown to the model). */
+  code: 'unfamiliar_prompt';
+  message: string;
+  /** Prompts that would work instead, when the model names some. */
+  examples?: string[];
+}
