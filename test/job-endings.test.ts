@@ -88,3 +88,31 @@ describe('how jobs end', () => {
     expect(runner.started).not.toContain('queued when erased');
   });
 });
+
+describe('a shutdown', () => {
+  it('ends a job cancelled just before it as cancelled, and puts only the others back in the queue', async () => {
+    // Each job, once stopped, takes until `finishStep` to end, as inside a long step.
+    let finishStep = () => {};
+    const stepping = new Promise<void>((resolve) => (finishStep = resolve));
+    const slow: InferenceRunner = {
+      run: (_job, context) =>
+        new Promise((_, reject) => context.signal.addEventListener('abort', () => void stepping.then(() => reject(new DarkroomError('cancelled', 'cancelled'))), { once: true })),
+      close: async () => {},
+    };
+    const own = await startTestServer({ DARKROOM_WORKERS: '2' }, { runners: () => [slow, slow] });
+    try {
+      const post = async (prompt: string) =>
+        ((await (await fetch(`${own.url}/api/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ operation: 'txt2img', prompt, steps: 2 }) })).json()) as { id: string }).id;
+      const [cancelled, interrupted] = [await post('cancelled by its owner'), await post('interrupted by the shutdown')];
+      await until(async () => (await own.services.jobStore.count('running')) === 2);
+      await fetch(`${own.url}/api/v1/jobs/${cancelled}`, { method: 'DELETE' });
+      const stopping = own.services.pool.stop();
+      finishStep();
+      await stopping;
+      expect((await own.services.jobStore.get(cancelled))?.status).toBe('cancelled');
+      expect((await own.services.jobStore.get(interrupted))?.status).toBe('queued');
+    } finally {
+      await own.close();
+    }
+  });
+});

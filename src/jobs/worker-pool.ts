@@ -18,6 +18,9 @@ import type { EngineJob, EngineResult } from '../engine/engine.js';
 import type { Moderation } from '../moderation/moderation.js';
 import type { InferenceRunner, Screening } from './runner.js';
 
+/** The abort reason of the jobs a shutdown stops, apart from those their owners cancelled. */
+const SHUTDOWN = new DarkroomError('interrupted', 'The server is shutting down.');
+
 export interface WorkerPoolOptions {
   store: JobStore;
   images: ImageService;
@@ -102,7 +105,7 @@ export class WorkerPool {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const controller of this.running.values()) controller.abort();
+    for (const controller of this.running.values()) controller.abort(SHUTDOWN);
     this.notify();
     await Promise.all(this.loops);
     await Promise.all(this.options.runners.map((r) => r.close()));
@@ -220,8 +223,9 @@ export class WorkerPool {
       bus.publish(job.id, { type: 'done', images: rows.map(imageView) });
     } catch (error) {
       await reporting;
-      // A shutdown puts the job back in the queue, not counted as an attempt; the next start runs it.
-      if (this.stopped) {
+      // A shutdown puts the job back in the queue, not counted as an attempt; the next start
+      // runs it. A job its owner cancelled first ends cancelled, shutdown or not.
+      if (this.stopped && controller.signal.reason === SHUTDOWN) {
         await store.requeue(job.id, attempt);
         return;
       }
