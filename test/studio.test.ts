@@ -488,10 +488,12 @@ describe.skipIf(skip)('the web studio in Chromium', () => {
     await uploadOn(page, edit, 'slow.png', '#40a0a0');
     await edit.locator('.painter-stage img').waitFor();
     await edit.getByLabel('Prompt', { exact: true }).fill('a green square');
-    // All 150 steps (img2img runs strength × steps): long enough to still be running after the reload.
+    // All 150 steps (img2img runs strength × steps) for 8 images: long enough to still be
+    // running after the reload, however fast the machine.
     await edit.getByLabel('Strength, exact value').fill('1');
     await edit.getByText('More settings').click();
     await edit.getByLabel('Steps, exact value').fill('150');
+    await edit.getByLabel('Images', { exact: true }).selectOption('8');
     await edit.getByRole('button', { name: 'Transform image' }).click();
     await edit.getByText(/^Step \d+ of 150$/).waitFor();
     await page.reload();
@@ -501,6 +503,7 @@ describe.skipIf(skip)('the web studio in Chromium', () => {
     await again.getByText(/^Cancelled at step \d+ of 150\. Nothing was kept\.$/).waitFor();
     await again.getByText('More settings').click();
     await again.getByLabel('Steps, exact value').fill('20');
+    await again.getByLabel('Images', { exact: true }).selectOption('1');
     await page.close();
   });
 
