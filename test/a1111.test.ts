@@ -108,6 +108,32 @@ describe('POST /sdapi/v1/txt2img', () => {
   });
 });
 
+describe('hires fix (enable_hr)', () => {
+  it('draws at the base size, then returns hr_scale times it with info naming the hires parameters', async () => {
+    const request = { prompt: 'a yellow circle on a purple background', steps: 8, seed: 5, width: 64, height: 48, enable_hr: true, hr_scale: 2, hr_second_pass_steps: 6 };
+    const { status, body } = await post('/sdapi/v1/txt2img', { ...request, hr_upscaler: 'Latent', denoising_strength: 0.6 });
+    expect(status).toBe(200);
+    const image = sharp(Buffer.from(body.images[0], 'base64'));
+    expect(await image.metadata()).toMatchObject({ width: 128, height: 96 });
+    const info = JSON.parse(body.info);
+    expect(info.extra_generation_params).toEqual({ 'Hires upscale': 2, 'Hires steps': 6, 'Hires upscaler': 'Latent' });
+    expect(info.denoising_strength).toBe(0.6);
+    expect(info.infotexts[0]).toContain('Hires upscale: 2, Hires steps: 6, Hires upscaler: Latent');
+    // The second pass keeps the first pass's picture: a pixel upscale of it redraws the same scene.
+    const lanczos = await post('/sdapi/v1/txt2img', { ...request, hr_upscaler: 'Lanczos', denoising_strength: 0.3 });
+    const [a, b] = await Promise.all([rgb(body.images[0]), rgb(lanczos.body.images[0])]);
+    expect(meanAbsDiff(a, b)).toBeLessThan(40);
+  });
+
+  it('sizes by hr_resize_x/y when given and refuses an upscaler it does not have', async () => {
+    const { body } = await post('/sdapi/v1/txt2img', { prompt: 'a red square', steps: 4, width: 64, height: 64, enable_hr: true, hr_resize_x: 96, hr_resize_y: 80 });
+    expect(await sharp(Buffer.from(body.images[0], 'base64')).metadata()).toMatchObject({ width: 96, height: 80 });
+    const refused = await post('/sdapi/v1/txt2img', { prompt: 'a red square', steps: 4, enable_hr: true, hr_upscaler: 'SwinIR 4x' });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.message).toContain('Unknown hr_upscaler "SwinIR 4x"');
+  });
+});
+
 describe('POST /sdapi/v1/img2img', () => {
   it('stays close to the init image at denoising_strength 0.3 (data URL accepted)', async () => {
     const input = await redSquarePng();

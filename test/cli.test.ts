@@ -70,6 +70,14 @@ describe('darkroom generate', () => {
     const named = await darkroom('generate', 'a blue circle', '--seed', '77', '--steps', '4');
     expect(named.stdout.trim()).toBe(join(dir, 'darkroom-77.png'));
   });
+
+  it('runs the SDXL-shaped built-in model, and hires fix to twice the size with tiled decoding', async () => {
+    const xl = await darkroom('generate', 'a red circle on a blue background', '--model', 'darkroom-tiny-xl', '-o', 'xl.png', '--steps', '6', '--guidance', '0');
+    expect(xl).toMatchObject({ code: 0, stderr: '' });
+    const hires = await darkroom('generate', 'a red circle', '-o', 'hires.png', '--steps', '4', '--hires-scale', '2', '--hires-steps', '4', '--hires-upscaler', 'lanczos', '--tiled-vae');
+    expect(hires).toMatchObject({ code: 0, stderr: '' });
+    expect(await sharp(join(dir, 'hires.png')).metadata()).toMatchObject({ width: 128, height: 128 });
+  });
 });
 
 describe('darkroom edit', () => {

@@ -1,38 +1,57 @@
 // What a person would check: the picture shows the prompt's shape, colour, background,
 // position and size. Pixels are classified against the training palette; each prompt is
 // tried on several seeds and most of them must be right (a small model is not perfect,
-// and the figures it reaches are printed).
+// and the figures it reaches are printed). Both built-in models, SD-shaped and
+// SDXL-shaped, are held to the same checks; SDXL's size and crop conditioning to its own.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DiffusionPipeline } from '../src/engine/diffusion/pipeline.js';
+import type { DiffusionPipeline, GenerateRequest } from '../src/engine/diffusion/pipeline.js';
 import type { SessionPool } from '../src/engine/diffusion/onnx-session.js';
-import { backgroundOf, meanAbsDiff, openTiny, readShape, regionMean, colourName, shapeFromFill } from './helpers/tiny.js';
-
-let pipeline: DiffusionPipeline;
-let sessions: SessionPool;
-beforeAll(async () => {
-  ({ pipeline, sessions } = await openTiny());
-});
-afterAll(() => sessions.close());
+import type { RgbImage } from '../src/domain/image.js';
+import { backgroundOf, meanAbsDiff, openTiny, readShape, regionMean, colourName, shapeFromFill, TINY_DIR, TINY_XL_DIR } from './helpers/tiny.js';
 
 const SEEDS = [11, 12, 13, 14];
 
-async function draw(prompt: string) {
-  const { images } = await pipeline.generate({
-    prompt,
-    negativePrompt: '',
-    width: 64,
-    height: 64,
-    steps: 20,
-    guidance: 7.5,
-    scheduler: 'euler',
-    seed: SEEDS[0]!,
-    count: SEEDS.length,
-  });
-  return images.map((i) => i.image);
+function drawing(model: () => DiffusionPipeline) {
+  return async (prompt: string, options: Partial<GenerateRequest> = {}) => {
+    const { images } = await model().generate({
+      prompt,
+      negativePrompt: '',
+      width: 64,
+      height: 64,
+      steps: 20,
+      guidance: 7.5,
+      scheduler: 'euler',
+      seed: SEEDS[0]!,
+      count: SEEDS.length,
+      ...options,
+    });
+    return images.map((i) => i.image);
+  };
 }
 
-describe('the tiny model draws what it is asked', () => {
+/** Mean squared difference of neighbouring pixels: how crisp the edges are. */
+function sharpness(image: RgbImage): number {
+  const { width, height, data } = image;
+  let sum = 0;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x + 1 < width; x++) for (let c = 0; c < 3; c++) sum += (data[(y * width + x) * 3 + c]! - data[(y * width + x + 1) * 3 + c]!) ** 2;
+  }
+  return sum / (height * (width - 1) * 3);
+}
+
+describe.each([
+  ['darkroom-tiny', TINY_DIR],
+  ['darkroom-tiny-xl', TINY_XL_DIR],
+])('%s draws what it is asked', (name, dir) => {
+  let pipeline: DiffusionPipeline;
+  let sessions: SessionPool;
+  beforeAll(async () => {
+    ({ pipeline, sessions } = await openTiny(dir));
+  });
+  afterAll(() => sessions.close());
+  const draw = drawing(() => pipeline);
+
   it('a red circle in the centre on a blue background: red in the middle, blue at the corners, round', async () => {
     const images = await draw('a red circle in the centre on a blue background');
     const centres = images.map((image) => colourName(regionMean(image, 28, 28, 8)));
@@ -82,5 +101,74 @@ describe('the tiny model draws what it is asked', () => {
     const small = (await draw('a small black square on a white background')).map(readShape);
     const mean = (r: { area: number }[]) => r.reduce((n, x) => n + x.area, 0) / r.length;
     expect(mean(large)).toBeGreaterThan(2 * mean(small));
+  });
+
+  it('spreads a shape with no position or size over places and sizes across 8 seeds', async () => {
+    const readings = (await draw('a red circle on a blue background', { count: 8 })).map(readShape);
+    const spread = (values: number[]) => Math.max(...values) - Math.min(...values);
+    const [xs, ys, areas] = [readings.map((r) => r.cx), readings.map((r) => r.cy), readings.map((r) => r.area)];
+    console.log(
+      `${name}: centroids spread ${spread(xs).toFixed(2)} in x, ${spread(ys).toFixed(2)} in y; areas ${Math.min(...areas).toFixed(3)}-${Math.max(...areas).toFixed(3)}`,
+    );
+    // The training data puts an unnamed position anywhere from 0.28 to 0.72 of the side.
+    expect(Math.max(spread(xs), spread(ys))).toBeGreaterThan(0.25);
+    expect(Math.max(...areas) / Math.min(...areas)).toBeGreaterThan(1.8);
+  });
+});
+
+describe('darkroom-tiny-xl reads its size and crop conditioning', () => {
+  let pipeline: DiffusionPipeline;
+  let sessions: SessionPool;
+  beforeAll(async () => {
+    ({ pipeline, sessions } = await openTiny(TINY_XL_DIR));
+  });
+  afterAll(() => sessions.close());
+  const draw = drawing(() => pipeline);
+  const prompt = 'a large white square in the centre on a black background';
+
+  it('draws softer edges when told the picture was upscaled from 24 px', async () => {
+    const crisp = await draw(prompt);
+    const soft = await draw(prompt, { sizeConditioning: { originalWidth: 24, originalHeight: 24, cropTop: 0, cropLeft: 0 } });
+    const mean = (images: RgbImage[]) => images.reduce((n, i) => n + sharpness(i), 0) / images.length;
+    console.log(`edge sharpness: native ${mean(crisp).toFixed(0)}, upscaled from 24 px ${mean(soft).toFixed(0)}`);
+    expect(mean(soft)).toBeLessThan(0.8 * mean(crisp));
+  });
+
+  it('moves the picture when told it was cropped from a larger one', async () => {
+    const whole = await draw(prompt);
+    const cropped = await draw(prompt, { sizeConditioning: { originalWidth: 96, originalHeight: 96, cropTop: 32, cropLeft: 32 } });
+    const differences = whole.map((image, k) => meanAbsDiff(image, cropped[k]!));
+    console.log(`crop 32,32 of 96 px: mean difference ${(differences.reduce((a, b) => a + b, 0) / differences.length).toFixed(1)} grey levels`);
+    expect(differences.reduce((a, b) => a + b, 0) / differences.length).toBeGreaterThan(8);
+  });
+});
+
+describe("darkroom-tiny follows A1111's prompt weights", () => {
+  let pipeline: DiffusionPipeline;
+  let sessions: SessionPool;
+  beforeAll(async () => {
+    ({ pipeline, sessions } = await openTiny(TINY_DIR));
+  });
+  afterAll(() => sessions.close());
+  const draw = drawing(() => pipeline);
+
+  /** The share of pixels nearest to the palette's red. */
+  const redShare = (images: RgbImage[]) => {
+    let red = 0;
+    let all = 0;
+    for (const image of images) {
+      for (let p = 0; p < image.width * image.height; p++) {
+        if (colourName([image.data[p * 3]!, image.data[p * 3 + 1]!, image.data[p * 3 + 2]!]) === 'red') red++;
+        all++;
+      }
+    }
+    return red / all;
+  };
+
+  it('(red:1.6) draws more red than (red:0.4)', async () => {
+    const strong = redShare(await draw('a (red:1.6) circle on a blue background', { count: 8 }));
+    const weak = redShare(await draw('a (red:0.4) circle on a blue background', { count: 8 }));
+    console.log(`red share: (red:1.6) ${(strong * 100).toFixed(1)}%, (red:0.4) ${(weak * 100).toFixed(1)}%`);
+    expect(strong).toBeGreaterThan(1.5 * weak);
   });
 });

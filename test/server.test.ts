@@ -143,7 +143,10 @@ describe('gallery', () => {
 
   it('lists the models', async () => {
     const { body } = await api('/api/v1/models');
-    expect(body.models).toContainEqual(expect.objectContaining({ name: 'darkroom-tiny', operations: ['txt2img', 'img2img', 'inpaint', 'style', 'blend', 'outpaint'], native_size: 64, size_multiple: 4 }));
+    expect(body.models).toContainEqual(
+      expect.objectContaining({ name: 'darkroom-tiny', family: 'sd', operations: ['txt2img', 'img2img', 'inpaint', 'style', 'blend', 'outpaint'], native_size: 64, size_multiple: 4 }),
+    );
+    expect(body.models).toContainEqual(expect.objectContaining({ name: 'darkroom-tiny-xl', family: 'sdxl', native_size: 64, size_multiple: 4 }));
     const tiny = body.models.find((m: { name: string }) => m.name === 'darkroom-tiny');
     expect(tiny.example_prompts).toContain('a red circle on a blue background');
   });

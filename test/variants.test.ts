@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RgbImage } from '../src/domain/image.js';
 import type { DiffusionPipeline, GenerateRequest } from '../src/engine/diffusion/pipeline.js';
 import type { SessionPool } from '../src/engine/diffusion/onnx-session.js';
-import { meanAbsDiff, openTiny, variantDir } from './helpers/tiny.js';
+import { meanAbsDiff, openTiny, TINY_XL_DIR, variantDir } from './helpers/tiny.js';
 
 const request: GenerateRequest = {
   prompt: 'a green triangle on a white background',
@@ -105,5 +105,44 @@ describe('an inpainting UNet with a guidance embedding (9-channel sample, timest
       if (data[p] === 1) continue;
       expect(image.data[p * 3]).toBe(expected[0]!.data[p * 3]);
     }
+  });
+});
+
+describe.each([
+  ['fp16', 3],
+  ['ort-names', 0],
+] as const)("darkroom-tiny-xl's %s variant", (variant, tolerance) => {
+  let main: { pipeline: DiffusionPipeline; sessions: SessionPool };
+  let model: { pipeline: DiffusionPipeline; sessions: SessionPool };
+  let dir: string;
+  beforeAll(async () => {
+    main = await openTiny(TINY_XL_DIR);
+    dir = await variantDir(variant, 'xl');
+    model = await openTiny(dir);
+  });
+  afterAll(async () => {
+    await Promise.all([main.sessions.close(), model.sessions.close()]);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('really has the differing inputs and outputs', async () => {
+    const { files } = model.pipeline.config;
+    const [first, second, unet] = await Promise.all([files.textEncoder, files.textEncoder2!, files.unet].map((f) => model.sessions.get(f)));
+    if (variant === 'fp16') {
+      expect(first!.input('input_ids').type).toBe('int32');
+      expect(second!.input('input_ids').type).toBe('int64');
+      expect(unet!.input('text_embeds').type).toBe('float16');
+      expect(unet!.input('time_ids').type).toBe('float16');
+    } else {
+      expect([...first!.outputNames].sort()).toEqual(['hidden_states', 'text_embeddings']);
+      expect([...second!.outputNames].sort()).toEqual(['hidden_states', 'text_embeddings']);
+    }
+  });
+
+  it(`generates the main model's images (mean difference at most ${tolerance}/255)`, async () => {
+    const xlRequest = { ...request, negativePrompt: '', guidance: 6 };
+    const expectedXl = (await main.pipeline.generate(xlRequest)).images.map((i) => i.image);
+    const images = (await model.pipeline.generate(xlRequest)).images.map((i) => i.image);
+    images.forEach((image, k) => expect(meanAbsDiff(image, expectedXl[k]!)).toBeLessThanOrEqual(tolerance));
   });
 });

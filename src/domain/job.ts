@@ -35,14 +35,36 @@ const generation = {
   n: z.number().int().min(1).max(MAX_BATCH).default(1),
   /** Write the prompt into the image file's metadata (off: files never carry prompts). */
   embed_prompt: z.boolean().default(false),
+  /** Decode (and encode) the image in overlapping tiles; absent: only above 1.5x the model's native side. */
+  tiled_vae: z.boolean().optional(),
 };
+
+/**
+ * How hires fix enlarges the first pass before the second: in latent space (bilinear, as
+ * A1111's "Latent", or nearest) or the decoded picture in pixels (Lanczos, nearest).
+ */
+export const HIRES_UPSCALERS = ['latent', 'latent-nearest', 'lanczos', 'nearest'] as const;
+export type HiresUpscaler = (typeof HIRES_UPSCALERS)[number];
+
+/** Hires fix as AUTOMATIC1111 does it: draw at the base size, enlarge, redraw with img2img. */
+const hires = z.object({
+  /** Target = base size x scale, on the model's grid, unless width or height is given. */
+  scale: z.number().min(1).max(4).default(2),
+  width: side.optional(),
+  height: side.optional(),
+  upscaler: z.enum(HIRES_UPSCALERS).default('latent'),
+  /** Second-pass steps; absent: the first pass's. */
+  steps: z.number().int().min(1).max(150).optional(),
+  strength: z.number().min(0).max(1).default(0.7),
+});
+export type HiresSpec = z.infer<typeof hires>;
 
 /** An upload id (HTTP) or a file path (CLI): the edge resolves it to pixels. */
 const imageRef = z.string().min(1).max(4096);
 /** A style preset's name (see GET /api/v1/styles). */
 const style = z.string().min(1).max(64);
 
-export const Txt2ImgSpec = z.object({ operation: z.literal('txt2img'), ...generation, style: style.optional() });
+export const Txt2ImgSpec = z.object({ operation: z.literal('txt2img'), ...generation, style: style.optional(), hires: hires.optional() });
 export const Img2ImgSpec = z.object({
   operation: z.literal('img2img'),
   ...generation,

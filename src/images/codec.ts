@@ -76,10 +76,10 @@ export async function resizeMask(mask: Mask, width: number, height: number): Pro
   return { width, height, data: Float32Array.from(data, (v) => v / 255) };
 }
 
-export async function resizeImage(image: RgbImage, width: number, height: number): Promise<RgbImage> {
+export async function resizeImage(image: RgbImage, width: number, height: number, kernel: 'lanczos3' | 'nearest' = 'lanczos3'): Promise<RgbImage> {
   if (image.width === width && image.height === height) return image;
   const data = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
-    .resize(width, height, { fit: 'fill', kernel: 'lanczos3' })
+    .resize(width, height, { fit: 'fill', kernel })
     .raw()
     .toBuffer();
   return { width, height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
@@ -102,8 +102,12 @@ export async function encodePng(image: AnyImage): Promise<Buffer> {
  */
 export function fitSize(width: number, height: number, target: number, factor: number): { width: number; height: number } {
   const k = target / Math.max(width, height);
-  const round = (v: number) => Math.max(factor, Math.round((v * k) / factor) * factor);
-  return { width: round(width), height: round(height) };
+  return { width: onGrid(width * k, factor), height: onGrid(height * k, factor) };
+}
+
+/** The nearest multiple of `factor`, at least `factor`: a side a model's grid accepts. */
+export function onGrid(value: number, factor: number): number {
+  return Math.max(factor, Math.round(value / factor) * factor);
 }
 
 export interface Margins {

@@ -15,7 +15,9 @@ import { downloadFile, listFiles, type ListFileEntry } from '@huggingface/hub';
 import { DarkroomError } from '../domain/errors.js';
 import { folderFor, MANIFEST, type ModelManifest } from './catalog.js';
 
-const SUBMODELS = ['text_encoder', 'unet', 'vae_decoder', 'vae_encoder'];
+// text_encoder_2 and tokenizer_2 are SDXL's second encoder and its tokenizer.
+const SUBMODELS = ['text_encoder', 'text_encoder_2', 'unet', 'vae_decoder', 'vae_encoder'];
+const TOKENIZERS = ['tokenizer', 'tokenizer_2'];
 const REQUIRED = ['model_index.json', 'text_encoder/model.onnx', 'unet/model.onnx', 'vae_decoder/model.onnx', 'tokenizer/vocab.json', 'tokenizer/merges.txt'];
 
 /** The files of an Optimum/diffusers ONNX export the pipeline needs (no PyTorch weights). */
@@ -24,7 +26,7 @@ export function wanted(path: string): boolean {
   if (path === 'model_index.json' || path === 'darkroom.json') return true;
   const [folder, file, ...rest] = path.split('/');
   if (!file || rest.length > 0) return false;
-  if (folder === 'scheduler' || folder === 'tokenizer') return file.endsWith('.json') || file.endsWith('.txt');
+  if (folder === 'scheduler' || TOKENIZERS.includes(folder!)) return file.endsWith('.json') || file.endsWith('.txt');
   if (!SUBMODELS.includes(folder!)) return false;
   return file === 'config.json' || file.endsWith('.onnx') || file.endsWith('.onnx_data') || file === 'weights.pb';
 }

@@ -11,6 +11,7 @@ import { loadPipeline } from '../../src/engine/diffusion/load.js';
 import { SessionPool } from '../../src/engine/diffusion/onnx-session.js';
 
 export const TINY_DIR = join(packageRoot(), 'models', 'darkroom-tiny');
+export const TINY_XL_DIR = join(packageRoot(), 'models', 'darkroom-tiny-xl');
 export const FIXTURES = join(packageRoot(), 'test', 'fixtures');
 
 export async function openTiny(dir = TINY_DIR) {
@@ -18,11 +19,13 @@ export async function openTiny(dir = TINY_DIR) {
   return { pipeline: await loadPipeline(dir, sessions), sessions };
 }
 
-/** A temporary copy of darkroom-tiny with a variant's files laid over it. */
-export async function variantDir(variant: 'fp16' | 'legacy' | 'inpaint9'): Promise<string> {
+/** A temporary copy of a built-in model with a variant's files laid over it. */
+export async function variantDir(variant: 'fp16' | 'legacy' | 'inpaint9'): Promise<string>;
+export async function variantDir(variant: 'fp16' | 'ort-names', model: 'xl'): Promise<string>;
+export async function variantDir(variant: string, model?: 'xl'): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), `darkroom-${variant}-`));
-  await cp(TINY_DIR, dir, { recursive: true });
-  await cp(join(FIXTURES, 'tiny-variants', variant), dir, { recursive: true });
+  await cp(model ? TINY_XL_DIR : TINY_DIR, dir, { recursive: true });
+  await cp(join(FIXTURES, model ? 'tiny-xl-variants' : 'tiny-variants', variant), dir, { recursive: true });
   return dir;
 }
 

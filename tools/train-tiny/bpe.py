@@ -79,12 +79,15 @@ def learn(captions, max_merges: int = 2000):
 
 
 class Tokenizer:
-    def __init__(self, merges):
+    def __init__(self, merges, pad: str = EOS):
+        """`pad` fills prompts to 77 tokens: CLIP's end-of-text, or "!" as SDXL's second
+        tokenizer does."""
         base = list(BYTE_ENCODER.values())
         vocab = base + [b + "</w>" for b in base] + ["".join(m) for m in merges] + [BOS, EOS]
         self.encoder = {token: i for i, token in enumerate(vocab)}
         self.ranks = {m: i for i, m in enumerate(merges)}
         self.merges = merges
+        self.pad = pad
 
     def bpe(self, piece: str):
         word = list(as_symbols(piece))
@@ -106,10 +109,10 @@ class Tokenizer:
         return word
 
     def encode(self, text: str):
-        """Token ids with BOS and EOS, truncated and padded with EOS to 77 like SD 1.x."""
+        """Token ids with BOS and EOS, truncated and padded to 77 like CLIP's tokenizers."""
         ids = [self.encoder[s] for p in pieces(text) for s in self.bpe(p)]
         ids = [self.encoder[BOS]] + ids[: MAX_LENGTH - 2] + [self.encoder[EOS]]
-        return ids + [self.encoder[EOS]] * (MAX_LENGTH - len(ids))
+        return ids + [self.encoder[self.pad]] * (MAX_LENGTH - len(ids))
 
     @property
     def vocab_size(self) -> int:
@@ -122,7 +125,7 @@ class Tokenizer:
             f.write("#version: 0.2\n")
             f.writelines(f"{a} {b}\n" for a, b in self.merges)
         with open(f"{folder}/special_tokens_map.json", "w") as f:
-            json.dump({"bos_token": BOS, "eos_token": EOS, "pad_token": EOS, "unk_token": EOS}, f, indent=2)
+            json.dump({"bos_token": BOS, "eos_token": EOS, "pad_token": self.pad, "unk_token": EOS}, f, indent=2)
         with open(f"{folder}/tokenizer_config.json", "w") as f:
             json.dump(
                 {
@@ -131,7 +134,7 @@ class Tokenizer:
                     "do_lower_case": True,
                     "bos_token": BOS,
                     "eos_token": EOS,
-                    "pad_token": EOS,
+                    "pad_token": self.pad,
                     "unk_token": EOS,
                 },
                 f,

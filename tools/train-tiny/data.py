@@ -94,9 +94,9 @@ def jitter(rgb, rng: random.Random, amount: int = 10):
     return tuple(max(0, min(255, c + rng.randint(-amount, amount))) for c in rgb)
 
 
-def draw(scene: dict, rng: random.Random) -> np.ndarray:
+def draw(scene: dict, rng: random.Random, size: int = SIZE) -> np.ndarray:
     """Renders a scene at 4x and box-filters it down, so edges are antialiased."""
-    side = SIZE * SUPERSAMPLE
+    side = size * SUPERSAMPLE
     image = Image.new("RGB", (side, side), jitter(COLOURS[scene["background"]], rng, 6))
     pen = ImageDraw.Draw(image)
     fx, fy = POSITIONS[scene["position"]]
@@ -114,7 +114,7 @@ def draw(scene: dict, rng: random.Random) -> np.ndarray:
         h = r * 1.9
         w = h / 0.866
         pen.polygon([(cx, cy - h / 2), (cx - w / 2, cy + h / 2), (cx + w / 2, cy + h / 2)], fill=fill)
-    image = image.resize((SIZE, SIZE), Image.BOX)
+    image = image.resize((size, size), Image.BOX)
     return np.asarray(image, dtype=np.uint8)
 
 

@@ -57,23 +57,38 @@ class TextBlock(nn.Module):
 
 
 class TextEncoder(nn.Module):
-    def __init__(self, vocab_size: int, dim: int = 128, layers: int = 3, heads: int = 4, max_length: int = 77):
+    def __init__(
+        self, vocab_size: int, dim: int = 128, layers: int = 3, heads: int = 4, max_length: int = 77, projection_dim: int = 0
+    ):
         super().__init__()
         self.token_embedding = nn.Embedding(vocab_size, dim)
         self.position_embedding = nn.Parameter(torch.randn(max_length, dim) * 0.01)
         self.layers = nn.ModuleList(TextBlock(dim, heads) for _ in range(layers))
         self.final_layer_norm = nn.LayerNorm(dim)
+        # CLIPTextModelWithProjection's text_projection: SDXL's pooled `text_embeds`.
+        self.text_projection = nn.Linear(dim, projection_dim, bias=False) if projection_dim else None
         causal = torch.full((max_length, max_length), float("-inf")).triu(1)
         self.register_buffer("causal_mask", causal, persistent=False)
 
-    def forward(self, input_ids):
+    def encode(self, input_ids):
+        """(last_hidden_state, pooled, hidden_states) as transformers' CLIP gives them:
+        hidden_states holds the embeddings and each layer's output, before the final norm.
+        The pooled output is projected when the encoder has a projection."""
         n = input_ids.shape[1]
         x = self.token_embedding(input_ids) + self.position_embedding[:n]
+        hidden_states = [x]
         for layer in self.layers:
             x = layer(x, self.causal_mask[:n, :n])
+            hidden_states.append(x)
         x = self.final_layer_norm(x)
         # CLIP pools at the end-of-text token, which has the highest id in the vocab.
         pooled = x[torch.arange(x.shape[0]), input_ids.to(torch.int64).argmax(dim=-1)]
+        if self.text_projection is not None:
+            pooled = self.text_projection(pooled)
+        return x, pooled, hidden_states
+
+    def forward(self, input_ids):
+        x, pooled, _ = self.encode(input_ids)
         return x, pooled
 
 
@@ -200,11 +215,27 @@ class Transformer(nn.Module):
 class UNet(nn.Module):
     # Self-attention on the 16x16 level costs most of a training step for little gain,
     # so the first level only attends to the text.
-    def __init__(self, channels=(64, 96, 128), context_dim: int = 128, heads: int = 4, in_channels: int = 4):
+    def __init__(
+        self,
+        channels=(64, 96, 128),
+        context_dim: int = 128,
+        heads: int = 4,
+        in_channels: int = 4,
+        text_embeds_dim: int = 0,
+        time_ids_embed_dim: int = 0,
+    ):
         super().__init__()
         self.channels = channels
         temb = channels[0] * 4
         self.time_embedding = nn.Sequential(nn.Linear(channels[0], temb), nn.SiLU(), nn.Linear(temb, temb))
+        # SDXL's addition_embed_type "text_time": the pooled text and the six time_ids, each
+        # given a sinusoidal embedding, added to the timestep's embedding.
+        self.time_ids_embed_dim = time_ids_embed_dim
+        self.add_embedding = (
+            nn.Sequential(nn.Linear(text_embeds_dim + 6 * time_ids_embed_dim, temb), nn.SiLU(), nn.Linear(temb, temb))
+            if text_embeds_dim
+            else None
+        )
         self.conv_in = nn.Conv2d(in_channels, channels[0], 3, padding=1)
         self.down = nn.ModuleList()
         self.downsamplers = nn.ModuleList()
@@ -227,9 +258,12 @@ class UNet(nn.Module):
         self.norm_out = norm(channels[0])
         self.conv_out = nn.Conv2d(channels[0], in_channels, 3, padding=1)
 
-    def forward(self, sample, timestep, encoder_hidden_states):
+    def forward(self, sample, timestep, encoder_hidden_states, text_embeds=None, time_ids=None):
         timestep = timestep.reshape(-1).expand(sample.shape[0])
         emb = self.time_embedding(timestep_embedding(timestep, self.channels[0]))
+        if self.add_embedding is not None:
+            time_embeds = timestep_embedding(time_ids.reshape(-1), self.time_ids_embed_dim).reshape(sample.shape[0], -1)
+            emb = emb + self.add_embedding(torch.cat([text_embeds, time_embeds], dim=-1))
         x = self.conv_in(sample)
         skips = []
         for i, (res, attn) in enumerate(self.down):

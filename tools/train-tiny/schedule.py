@@ -74,14 +74,20 @@ SAMPLERS = {"euler": Euler, "ddim": DDIM}
 
 
 @torch.no_grad()
-def sample(unet, cond, uncond, latents, sampler, guidance: float):
-    """Classifier-free guidance as in diffusers: uncond and cond in one batch of 2B."""
+def sample(unet, cond, uncond, latents, sampler, guidance: float, added=()):
+    """Classifier-free guidance as in diffusers: uncond and cond in one batch of 2B; with
+    guidance <= 1 the UNet sees the prompt alone, once per step. `added` holds further UNet
+    inputs as (cond, uncond) pairs (SDXL's text_embeds and time_ids)."""
+    guided = guidance > 1
     x = latents * sampler.init_noise_sigma
-    context = torch.cat([uncond, cond])
+    context = torch.cat([uncond, cond]) if guided else cond
+    extra = [torch.cat([u, c]) if guided else c for c, u in added]
     for i, t in enumerate(sampler.timesteps):
-        model_in = sampler.scale(torch.cat([x, x]), i)
+        model_in = sampler.scale(torch.cat([x, x]) if guided else x, i)
         # The exported UNet takes the timestep as a float scalar, as Optimum exports do.
-        eps_uncond, eps_cond = unet(model_in, torch.tensor(float(t)), context).chunk(2)
-        eps = eps_uncond + guidance * (eps_cond - eps_uncond)
-        x = sampler.step(eps, i, x)
+        out = unet(model_in, torch.tensor(float(t)), context, *extra)
+        if guided:
+            eps_uncond, eps_cond = out.chunk(2)
+            out = eps_uncond + guidance * (eps_cond - eps_uncond)
+        x = sampler.step(out, i, x)
     return x

@@ -12,6 +12,7 @@ continues where it was. Seeds are fixed: the same stages give the same model.
 """
 
 import argparse
+import copy
 import json
 import math
 import os
@@ -131,60 +132,40 @@ def stage_finetune_setup(work: str, count: int, packed_path: str):
     log(f"finetune: starting from {packed_path} (trained {packed['step']} steps)")
 
 
-def stage_unet(work: str, steps: int, batch: int, lr: float, warmup: int = 500):
-    torch.manual_seed(3)
-    latents = torch.from_numpy(np.load(f"{work}/latents.npy"))
-    input_ids = torch.from_numpy(np.load(f"{work}/input_ids.npy"))
-    tokenizer = bpe.Tokenizer.load(f"{work}/tokenizer")
-    empty = torch.tensor(tokenizer.encode(""), dtype=torch.int64)
-    text, unet = build_text_encoder(tokenizer.vocab_size), build_unet()
-    ema_text, ema_unet = build_text_encoder(tokenizer.vocab_size), build_unet()
-    params = list(text.parameters()) + list(unet.parameters())
+def train_denoiser(checkpoint: str, modules: dict, batch_loss, steps: int, lr: float, warmup: int):
+    """The training loop both built-in models share: AdamW with warm-up and cosine decay,
+    gradient clipping, an EMA of every module, and a resumable checkpoint every 500 steps.
+
+    `modules` maps names to networks (their EMA copies are saved as "ema_<name>");
+    `batch_loss(step)` draws a batch and returns its loss. A checkpoint holding "init"
+    (a fine-tune's starting weights) starts from those with a fresh optimiser."""
+    emas = {name: copy.deepcopy(module) for name, module in modules.items()}
+    params = [p for module in modules.values() for p in module.parameters()]
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.01)
-    acp = torch.from_numpy(alphas_cumprod())
-    snr = acp / (1 - acp)
     start = 0
-    checkpoint = f"{work}/unet-checkpoint.pt"
     state = torch.load(checkpoint) if os.path.exists(checkpoint) else None
     # Steps the starting weights had already been trained (a fine-tune's), for the packed count.
     base_step = state.get("base_step", 0) if state else 0
     if state and "init" in state:
-        # A fine-tune's starting point: weights only, a fresh optimiser and step count.
-        for module, ema, key in ((text, ema_text, "text"), (unet, ema_unet, "unet")):
-            module.load_state_dict(state["init"][key])
-            ema.load_state_dict(state["init"][key])
+        for name, module in modules.items():
+            module.load_state_dict(state["init"][name])
+            emas[name].load_state_dict(state["init"][name])
         log("starting from the packed weights")
     elif state:
-        text.load_state_dict(state["text"])
-        unet.load_state_dict(state["unet"])
-        ema_text.load_state_dict(state["ema_text"])
-        ema_unet.load_state_dict(state["ema_unet"])
+        for name, module in modules.items():
+            module.load_state_dict(state[name])
+            emas[name].load_state_dict(state[f"ema_{name}"])
         opt.load_state_dict(state["opt"])
         start = state["step"]
         torch.set_rng_state(state["rng"])
         log(f"resumed at step {start}")
-    else:
-        ema_text.load_state_dict(text.state_dict())
-        ema_unet.load_state_dict(unet.state_dict())
-    pairs = list(zip(list(ema_text.parameters()) + list(ema_unet.parameters()), params))
-    log(f"unet {sum(p.numel() for p in unet.parameters())} params, text encoder {sum(p.numel() for p in text.parameters())}")
+    pairs = [(e, p) for name in modules for e, p in zip(emas[name].parameters(), modules[name].parameters())]
+    log(", ".join(f"{name} {sum(p.numel() for p in m.parameters())} params" for name, m in modules.items()))
     began, running = time.time(), 0.0
     for step in range(start + 1, steps + 1):
         for group in opt.param_groups:
             group["lr"] = lr * min(1.0, step / warmup) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * step / steps)))
-        idx = torch.randint(0, len(latents), (batch,))
-        x0, ids = latents[idx], input_ids[idx].clone()
-        # Drop the caption 10% of the time so classifier-free guidance has an unconditional model.
-        ids[torch.rand(batch) < 0.1] = empty
-        t = torch.randint(0, 1000, (batch,))
-        noise = torch.randn_like(x0)
-        a = acp[t][:, None, None, None]
-        xt = a.sqrt() * x0 + (1 - a).sqrt() * noise
-        context, _ = text(ids)
-        pred = unet(xt, t, context)
-        # Min-SNR-5 weighting (Hang et al. 2023) converges much faster than plain MSE.
-        weight = torch.clamp(snr[t], max=5.0) / snr[t]
-        loss = (weight * (pred - noise).pow(2).mean(dim=(1, 2, 3))).mean()
+        loss = batch_loss(step)
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -196,21 +177,47 @@ def stage_unet(work: str, steps: int, batch: int, lr: float, warmup: int = 500):
         running = 0.98 * running + 0.02 * loss.item() if step > start + 1 else loss.item()
         if step % 100 == 0:
             rate = (time.time() - began) / (step - start)
-            log(f"unet {step}/{steps} loss {running:.4f} {rate:.2f}s/step eta {(steps - step) * rate / 60:.0f}min")
+            log(f"step {step}/{steps} loss {running:.4f} {rate:.2f}s/step eta {(steps - step) * rate / 60:.0f}min")
         if step % 500 == 0 or step == steps:
-            state = {
-                "text": text.state_dict(),
-                "unet": unet.state_dict(),
-                "ema_text": ema_text.state_dict(),
-                "ema_unet": ema_unet.state_dict(),
-                "opt": opt.state_dict(),
-                "step": step,
-                "base_step": base_step,
-                "rng": torch.get_rng_state(),
-            }
+            state = {"opt": opt.state_dict(), "step": step, "base_step": base_step, "rng": torch.get_rng_state()}
+            for name, module in modules.items():
+                state[name] = module.state_dict()
+                state[f"ema_{name}"] = emas[name].state_dict()
             torch.save(state, checkpoint + ".tmp")
             os.replace(checkpoint + ".tmp", checkpoint)
-    log("unet done")
+    log("training done")
+
+
+def noised(x0: torch.Tensor, acp: torch.Tensor):
+    """(x_t, t, noise, min-SNR-5 weight) for a batch of clean latents."""
+    t = torch.randint(0, 1000, (x0.shape[0],))
+    noise = torch.randn_like(x0)
+    a = acp[t][:, None, None, None]
+    snr = acp[t] / (1 - acp[t])
+    # Min-SNR-5 weighting (Hang et al. 2023) converges much faster than plain MSE.
+    return a.sqrt() * x0 + (1 - a).sqrt() * noise, t, noise, torch.clamp(snr, max=5.0) / snr
+
+
+def stage_unet(work: str, steps: int, batch: int, lr: float, warmup: int = 500):
+    torch.manual_seed(3)
+    latents = torch.from_numpy(np.load(f"{work}/latents.npy"))
+    input_ids = torch.from_numpy(np.load(f"{work}/input_ids.npy"))
+    tokenizer = bpe.Tokenizer.load(f"{work}/tokenizer")
+    empty = torch.tensor(tokenizer.encode(""), dtype=torch.int64)
+    text, unet = build_text_encoder(tokenizer.vocab_size), build_unet()
+    acp = torch.from_numpy(alphas_cumprod())
+
+    def batch_loss(step):
+        idx = torch.randint(0, len(latents), (batch,))
+        x0, ids = latents[idx], input_ids[idx].clone()
+        # Drop the caption 10% of the time so classifier-free guidance has an unconditional model.
+        ids[torch.rand(batch) < 0.1] = empty
+        xt, t, noise, weight = noised(x0, acp)
+        context, _ = text(ids)
+        pred = unet(xt, t, context)
+        return (weight * (pred - noise).pow(2).mean(dim=(1, 2, 3))).mean()
+
+    train_denoiser(f"{work}/unet-checkpoint.pt", {"text": text, "unet": unet}, batch_loss, steps, lr, warmup)
 
 
 def main():

@@ -1,6 +1,7 @@
-"""Derives test variants of darkroom-tiny that look like other real ONNX exports.
+"""Derives test variants of the built-in models that look like other real ONNX exports.
 
   python3 variants.py [--model models/darkroom-tiny] [--out test/fixtures/tiny-variants]
+  python3 variants.py --xl [--model models/darkroom-tiny-xl] [--out test/fixtures/tiny-xl-variants]
 
 Real exports on the hub differ from Optimum's current output in ways the pipeline must
 handle; each variant holds only the files that differ from the main model (tests copy the
@@ -15,6 +16,14 @@ main model and lay the variant over it):
            channels (latents, mask, masked-image latents; the graph reads the first 4) and a
            `timestep_cond` guidance embedding (declared, unused). It checks the pipeline's
            plumbing for those models; it is not a trained inpainting model.
+
+darkroom-tiny-xl's (docs/model-layouts.md says where each comes from):
+
+  fp16/      both text encoders and the UNet in float16, as the Olive / tlwu exports are;
+             int32 input_ids on the first encoder only (Optimum < 1.24 and Olive); the UNet's
+             weights in an external data file.
+  ort-names/ the text encoders with the ONNX Runtime demo's output names: one `hidden_states`
+             (the penultimate layer) and `text_embeddings`, nothing else.
 """
 
 import argparse
@@ -66,8 +75,8 @@ def weights_to_fp16(graph):
         graph.node.insert(0, cast)
 
 
-def fp16(model_dir, out):
-    for part in PARTS:
+def fp16(model_dir, out, parts=PARTS):
+    for part in parts:
         model = onnx.load(f"{model_dir}/{part}/model.onnx")
         graph = model.graph
         weights_to_fp16(graph)
@@ -135,11 +144,51 @@ def inpaint9(fp16_dir, out):
     onnx.save(unet, f"{out}/unet/model.onnx")
 
 
+def rename_output(graph, old, new):
+    for node in graph.node:
+        node.output[:] = [new if o == old else o for o in node.output]
+        node.input[:] = [new if i == old else i for i in node.input]
+    next(v for v in graph.output if v.name == old).name = new
+
+
+def xl_fp16(model_dir, out):
+    fp16(model_dir, out, ["text_encoder", "text_encoder_2", "unet"])
+    text = onnx.load(f"{out}/text_encoder/model.onnx")
+    retype_input(text.graph, "input_ids", TensorProto.INT32, cast_to=TensorProto.INT64)
+    onnx.save(text, f"{out}/text_encoder/model.onnx")
+    unet = onnx.load(f"{out}/unet/model.onnx")
+    onnx.save(unet, f"{out}/unet/model.onnx", save_as_external_data=True, location="model.onnx_data", size_threshold=0)
+
+
+def xl_ort_names(model_dir, out):
+    for part, pooled in (("text_encoder", "last_hidden_state"), ("text_encoder_2", "text_embeds")):
+        model = onnx.load(f"{model_dir}/{part}/model.onnx")
+        graph = model.graph
+        layers = sorted(int(v.name.split(".")[1]) for v in graph.output if v.name.startswith("hidden_states."))
+        keep = {f"hidden_states.{layers[-2]}": "hidden_states", pooled: "text_embeddings"}
+        for old, new in keep.items():
+            rename_output(graph, old, new)
+        for value in [v for v in graph.output if v.name not in keep.values()]:
+            graph.output.remove(value)
+        onnx.checker.check_model(model)
+        os.makedirs(f"{out}/{part}", exist_ok=True)
+        onnx.save(model, f"{out}/{part}/model.onnx")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", default=os.path.join(ROOT, "models", "darkroom-tiny"))
-    parser.add_argument("--out", default=os.path.join(ROOT, "test", "fixtures", "tiny-variants"))
+    parser.add_argument("--xl", action="store_true", help="darkroom-tiny-xl's variants")
+    parser.add_argument("--model")
+    parser.add_argument("--out")
     args = parser.parse_args()
+    name = "darkroom-tiny-xl" if args.xl else "darkroom-tiny"
+    args.model = args.model or os.path.join(ROOT, "models", name)
+    args.out = args.out or os.path.join(ROOT, "test", "fixtures", "tiny-xl-variants" if args.xl else "tiny-variants")
+    if args.xl:
+        xl_fp16(args.model, f"{args.out}/fp16")
+        xl_ort_names(args.model, f"{args.out}/ort-names")
+        print(f"wrote {args.out}/fp16 and {args.out}/ort-names")
+        return
     fp16(args.model, f"{args.out}/fp16")
     legacy(args.model, f"{args.out}/legacy")
     inpaint9(f"{args.out}/fp16", f"{args.out}/inpaint9")

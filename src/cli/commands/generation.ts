@@ -6,7 +6,7 @@ import { stat } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import type { App } from '../../app.js';
-import { SCHEDULER_NAMES, type JobSpecInput } from '../../domain/job.js';
+import { HIRES_UPSCALERS, SCHEDULER_NAMES, type JobSpecInput } from '../../domain/job.js';
 import { DarkroomError } from '../../domain/errors.js';
 import { randomSeed } from '../../engine/diffusion/rng.js';
 import { STYLE_PRESETS } from '../../engine/diffusion/styles.js';
@@ -27,7 +27,8 @@ export function withGenerationOptions(command: Command): Command {
     .option('--seed <s>', 'random seed; the same seed and settings give the same image', number('--seed'))
     .addOption(new Option('--scheduler <name>', 'sampler').choices(SCHEDULER_NAMES).default('euler'))
     .option('-n, --count <n>', 'number of images (seed, seed + 1, ...)', number('-n'), 1)
-    .option('--embed-prompt', 'write the prompt into the PNG metadata (by default files carry no prompt)');
+    .option('--embed-prompt', 'write the prompt into the PNG metadata (by default files carry no prompt)')
+    .option('--tiled-vae', 'decode and encode in overlapping tiles (automatic above 1.5x the native size); bounds memory for big images');
 }
 
 const styleOption = () => new Option('--style <name>', 'a style preset').choices(STYLE_PRESETS.map((s) => s.name));
@@ -44,7 +45,15 @@ export interface GenerationOptions {
   scheduler: string;
   count: number;
   embedPrompt?: boolean;
+  tiledVae?: boolean;
   style?: string;
+}
+
+interface HiresOptions {
+  hiresScale?: number;
+  hiresStrength?: number;
+  hiresUpscaler?: (typeof HIRES_UPSCALERS)[number];
+  hiresSteps?: number;
 }
 
 export function baseSpec(prompt: string, options: GenerationOptions) {
@@ -58,6 +67,7 @@ export function baseSpec(prompt: string, options: GenerationOptions) {
     n: options.count,
     seed: options.seed ?? randomSeed(),
     embed_prompt: options.embedPrompt ?? false,
+    ...(options.tiledVae ? { tiled_vae: true } : {}),
     ...(options.width !== undefined ? { width: options.width } : {}),
     ...(options.height !== undefined ? { height: options.height } : {}),
   };
@@ -70,12 +80,28 @@ async function readImages(paths: string[], cwd: string) {
 export function generateCommand(app: () => App, io: CliIo, signal: AbortSignal): Command {
   return withGenerationOptions(new Command('generate').description('text-to-image: make an image from a prompt').argument('<prompt>', 'what to show'))
     .addOption(styleOption())
-    .action(async (prompt: string, options: GenerationOptions) => {
+    .option('--hires-scale <f>', 'hires fix: draw at the base size, then redraw at this many times it (1-4)', number('--hires-scale'))
+    .option('--hires-strength <s>', 'hires fix: how much the second pass changes, 0..1 (default 0.7)', number('--hires-strength'))
+    .addOption(new Option('--hires-upscaler <name>', 'hires fix: how the first pass is enlarged (default latent)').choices(HIRES_UPSCALERS))
+    .option('--hires-steps <n>', "hires fix: second-pass steps (default: the first pass's)", number('--hires-steps'))
+    .action(async (prompt: string, options: GenerationOptions & HiresOptions) => {
       const spec = baseSpec(prompt, options);
+      const { hiresScale, hiresStrength, hiresUpscaler, hiresSteps } = options;
+      const asked = [hiresScale, hiresStrength, hiresUpscaler, hiresSteps].some((v) => v !== undefined);
+      const hires = asked
+        ? {
+            hires: {
+              ...(hiresScale !== undefined ? { scale: hiresScale } : {}),
+              ...(hiresStrength !== undefined ? { strength: hiresStrength } : {}),
+              ...(hiresUpscaler !== undefined ? { upscaler: hiresUpscaler } : {}),
+              ...(hiresSteps !== undefined ? { steps: hiresSteps } : {}),
+            },
+          }
+        : {};
       await runJob(
         app(),
         io,
-        { operation: 'txt2img', ...spec, ...(options.style ? { style: options.style } : {}) },
+        { operation: 'txt2img', ...spec, ...hires, ...(options.style ? { style: options.style } : {}) },
         { output: options.output, defaultOutput: `darkroom-${spec.seed}.png`, images: [] },
         signal,
       );

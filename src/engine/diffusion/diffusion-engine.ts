@@ -7,8 +7,8 @@ import { DarkroomError } from '../../domain/errors.js';
 import { sharedLoad } from '../../domain/shared-load.js';
 import { onWhite, type Mask, type RgbImage } from '../../domain/image.js';
 import type { JobWarning } from '../../domain/warning.js';
-import { DIFFUSION_OPERATIONS, isDiffusion, type DiffusionSpec, type JobSpec, type Operation } from '../../domain/job.js';
-import { extendCanvas, fitSize, resizeImage, resizeMask } from '../../images/codec.js';
+import { DIFFUSION_OPERATIONS, isDiffusion, type DiffusionSpec, type HiresSpec, type JobSpec, type Operation } from '../../domain/job.js';
+import { extendCanvas, fitSize, onGrid, resizeImage, resizeMask } from '../../images/codec.js';
 import type { ModelCatalog, ModelEntry } from '../../models/catalog.js';
 import type { Engine, EngineJob, EngineResult, RunContext } from '../engine.js';
 import { weightedSlerp } from './blend.js';
@@ -16,10 +16,11 @@ import { loadPipeline } from './load.js';
 import { fitJob, weightBytes, type Fit } from './memory.js';
 import type { DiffusionModelConfig } from './model-config.js';
 import type { SessionPool } from './onnx-session.js';
-import type { DiffusionPipeline, GenerateRequest } from './pipeline.js';
+import { hiresSize, isLatentUpscaler, resizeLatents } from './hires.js';
+import type { DiffusionPipeline, GenerateRequest, GenerateResult, StepProgress } from './pipeline.js';
 import { unfamiliarPromptWarning, unfamiliarWords } from './prompt-coverage.js';
 import { randomSeed } from './rng.js';
-import { lcmMaxSteps } from './schedulers/index.js';
+import { img2imgStartIndex, lcmMaxSteps } from './schedulers/index.js';
 import { applyStyle, stylePreset } from './styles.js';
 
 export class DiffusionEngine implements Engine {
@@ -70,7 +71,9 @@ export class DiffusionEngine implements Engine {
     // An edit's unasked side follows its image, unknown here: the asked one stands in (run() checks the real size).
     const width = spec.width ?? spec.height ?? config.defaultSize;
     const height = spec.height ?? spec.width ?? config.defaultSize;
-    await this.fit(model, config, { width, height, count: spec.n, guided: spec.guidance > 1 });
+    // Hires fix peaks at its target size.
+    const size = spec.operation === 'txt2img' && spec.hires ? hiresSize(spec.hires, { width, height }, f) : { width, height };
+    await this.fit(model, config, { ...size, count: spec.n, guided: spec.guidance > 1, tiledVae: spec.tiled_vae });
   }
 
   /** The batch a job runs in, after refusing it past the model's size limit or the memory budget. */
@@ -87,10 +90,10 @@ export class DiffusionEngine implements Engine {
     return unknown.length > 0 ? [unfamiliarPromptWarning(model.name, unknown, pipeline.config.examplePrompts)] : [];
   }
 
-  /** The size a model was trained at, the grid its sizes must fit, and prompts it draws well. */
-  async describe(model: ModelEntry): Promise<{ native_size: number; size_multiple: number; example_prompts: string[] }> {
+  /** The model's family, the size it was trained at, the grid its sizes must fit, and prompts it draws well. */
+  async describe(model: ModelEntry): Promise<{ family: string; native_size: number; size_multiple: number; example_prompts: string[] }> {
     const { config } = await this.pipeline(model);
-    return { native_size: config.defaultSize, size_multiple: config.sizeMultiple, example_prompts: config.examplePrompts };
+    return { family: config.family, native_size: config.defaultSize, size_multiple: config.sizeMultiple, example_prompts: config.examplePrompts };
   }
 
   pipeline(model: ModelEntry): Promise<DiffusionPipeline> {
@@ -103,19 +106,52 @@ export class DiffusionEngine implements Engine {
     const model = await this.catalog.resolve(spec.model);
     const pipeline = await this.pipeline(model);
     const request = await this.prepare(pipeline, spec, job.images.map(onWhite), job.mask);
-    const { batch, peakBytes } = await this.fit(model, pipeline.config, { ...request, guided: request.guidance > 1 });
+    const hires = spec.operation === 'txt2img' ? spec.hires : undefined;
+    const target = hires ? hiresSize(hires, request, pipeline.config.sizeMultiple) : request;
+    const { batch, peakBytes } = await this.fit(model, pipeline.config, { ...target, count: request.count, guided: request.guidance > 1, tiledVae: request.tiledVae });
     // Image k draws only from seed + k (pipeline.ts), so a batch split into runs makes the same images.
     const runs = Math.ceil(request.count / batch);
+    const secondPass = hires ? hires.steps ?? request.steps : 0;
+    const progress = stepCounter(context, runs * request.steps + request.count * (secondPass - img2imgStartIndex(secondPass, hires?.strength ?? 1)));
     const images: EngineResult['images'] = [];
     for (let run = 0; run < runs; run++) {
       const count = Math.min(batch, request.count - run * batch);
-      const result = await pipeline.generate(
-        { ...request, seed: request.seed + run * batch, count },
-        { signal: context.signal, onStep: (p) => context.progress({ ...p, step: run * p.total + p.step, total: runs * p.total }) },
-      );
-      images.push(...result.images);
+      const first = await pipeline.generate({ ...request, seed: request.seed + run * batch, count }, { signal: context.signal, onStep: progress.onStep });
+      progress.next();
+      if (!hires) {
+        images.push(...first.images);
+        continue;
+      }
+      for (let k = 0; k < count; k++) {
+        images.push(await this.hiresPass(pipeline, request, hires, { ...target, seed: request.seed + run * batch + k }, first, k, context, progress));
+      }
     }
     return { images, warnings: [], peakBytes };
+  }
+
+  /** Hires fix's second pass for image k of a first pass: enlarged, then redrawn by image-to-image. */
+  private async hiresPass(
+    pipeline: DiffusionPipeline,
+    request: GenerateRequest,
+    hires: HiresSpec,
+    target: { width: number; height: number; seed: number },
+    first: GenerateResult,
+    k: number,
+    context: RunContext,
+    progress: StepCounter,
+  ): Promise<{ seed: number; image: RgbImage }> {
+    const { latentChannels: c, vaeScaleFactor: f } = pipeline.config;
+    const second: GenerateRequest = { ...request, ...target, count: 1, steps: hires.steps ?? request.steps, strength: hires.strength };
+    if (isLatentUpscaler(hires.upscaler)) {
+      const [h, w] = [request.height / f, request.width / f];
+      const latents = first.latents.subarray(k * c * h * w, (k + 1) * c * h * w);
+      second.imageLatents = resizeLatents(latents, c, h, w, target.height / f, target.width / f, hires.upscaler === 'latent' ? 'bilinear' : 'nearest');
+    } else {
+      second.image = await resizeImage(first.images[k]!.image, target.width, target.height, hires.upscaler === 'lanczos' ? 'lanczos3' : 'nearest');
+    }
+    const result = await pipeline.generate(second, { signal: context.signal, onStep: progress.onStep });
+    progress.next();
+    return result.images[0]!;
   }
 
   /** Turns a job into one pipeline request. */
@@ -132,6 +168,7 @@ export class DiffusionEngine implements Engine {
       scheduler: spec.scheduler,
       seed: spec.seed ?? randomSeed(),
       count: spec.n,
+      tiledVae: spec.tiled_vae,
     };
     if (spec.operation === 'txt2img') return { ...base, width: spec.width ?? defaultSize, height: spec.height ?? defaultSize };
 
@@ -154,7 +191,7 @@ export class DiffusionEngine implements Engine {
     }
     if (spec.operation === 'blend') {
       const images = await Promise.all(inputs.map((input) => resizeImage(input, size.width, size.height)));
-      const latents = await Promise.all(images.map((input) => pipeline.encodeMean(input)));
+      const latents = await Promise.all(images.map((input) => pipeline.encodeMean(input, spec.tiled_vae)));
       const weights = spec.weights ?? images.map(() => 1);
       return { ...base, ...size, image, imageLatents: weightedSlerp(latents, weights), strength: spec.strength };
     }
@@ -166,10 +203,31 @@ export class DiffusionEngine implements Engine {
    * none, the input's shape at about `target` pixels on its long side. On the model's grid.
    */
   private size(spec: DiffusionSpec, width: number, height: number, factor: number, target: number) {
-    const onGrid = (v: number) => Math.max(factor, Math.round(v / factor) * factor);
     if (spec.width !== undefined && spec.height !== undefined) return { width: spec.width, height: spec.height };
-    if (spec.width !== undefined) return { width: spec.width, height: onGrid((spec.width * height) / width) };
-    if (spec.height !== undefined) return { width: onGrid((spec.height * width) / height), height: spec.height };
+    if (spec.width !== undefined) return { width: spec.width, height: onGrid((spec.width * height) / width, factor) };
+    if (spec.height !== undefined) return { width: onGrid((spec.height * width) / height, factor), height: spec.height };
     return fitSize(width, height, target, factor);
   }
+}
+
+interface StepCounter {
+  onStep(progress: StepProgress): Promise<void>;
+  /** The pass that reported last has ended: the next one counts on from it. */
+  next(): void;
+}
+
+/** One progress count over a job's passes (batches, hires second passes) towards `total`. */
+function stepCounter(context: RunContext, total: number): StepCounter {
+  let done = 0;
+  let last = 0;
+  return {
+    onStep: async (p) => {
+      last = p.step;
+      await context.progress({ ...p, step: done + p.step, total: Math.max(total, done + p.total) });
+    },
+    next: () => {
+      done += last;
+      last = 0;
+    },
+  };
 }

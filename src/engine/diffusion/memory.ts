@@ -20,6 +20,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { DarkroomError } from '../../domain/errors.js';
 import type { DiffusionModelConfig } from './model-config.js';
+import { shouldTile } from './tiled-vae.js';
 
 /** How far past its native side a model may be asked to go: beyond, it draws repeats and costs quadratically more. */
 export const MAX_SIDE_FACTOR = 4;
@@ -77,24 +78,30 @@ export interface RunSize {
   batch: number;
   /** Classifier-free guidance runs every image twice. */
   guided: boolean;
+  /** The job's tiled_vae setting (tiled-vae.ts decides). */
+  tiledVae?: boolean;
 }
 
 /** Peak bytes of a run beyond the loaded weights (see the header for the terms). */
-export function workingBytes(config: DiffusionModelConfig, { width, height, batch, guided }: RunSize): number {
+export function workingBytes(config: DiffusionModelConfig, { width, height, batch, guided, tiledVae }: RunSize): number {
   const shape = config.memory;
   const cells = (width / config.vaeScaleFactor) * (height / config.vaeScaleFactor);
   const units = batch * (guided ? 2 : 1);
   const tokens = cells / 4 ** shape.attentionLevel;
   const unet = units * (cells * shape.unetWidth * FLOAT * UNET_ACTIVATIONS + shape.heads * tokens * tokens * FLOAT * 2);
-  const vae = width * height * shape.vaeWidth * FLOAT * VAE_ACTIVATIONS + (shape.vaeAttention ? cells * cells * FLOAT * 2 : 0);
+  // In tiles, the VAE sees one tile of the native side at a time.
+  const tiled = shouldTile(width, height, config.defaultSize, tiledVae);
+  const [vaeWidth, vaeHeight] = tiled ? [Math.min(width, config.defaultSize), Math.min(height, config.defaultSize)] : [width, height];
+  const vaeCells = (vaeWidth / config.vaeScaleFactor) * (vaeHeight / config.vaeScaleFactor);
+  const vae = vaeWidth * vaeHeight * shape.vaeWidth * FLOAT * VAE_ACTIVATIONS + (shape.vaeAttention ? vaeCells * vaeCells * FLOAT * 2 : 0);
   return unet + vae;
 }
 
 /** Bytes of a model's ONNX files and their external weights (every file in each component folder). */
 export async function weightBytes(config: DiffusionModelConfig): Promise<number> {
-  const { textEncoder, unet, vaeDecoder, vaeEncoder } = config.files;
+  const { textEncoder, textEncoder2, unet, vaeDecoder, vaeEncoder } = config.files;
   let total = 0;
-  for (const file of [textEncoder, unet, vaeDecoder, vaeEncoder]) {
+  for (const file of [textEncoder, textEncoder2, unet, vaeDecoder, vaeEncoder]) {
     if (!file) continue;
     const folder = dirname(file);
     for (const name of await readdir(folder)) total += (await stat(join(folder, name))).size;

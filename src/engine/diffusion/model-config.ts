@@ -10,10 +10,20 @@ import { DarkroomError } from '../../domain/errors.js';
 import { memoryShape, type MemoryShape } from './memory.js';
 import { parseSchedulerConfig, type SchedulerConfig } from './schedulers/index.js';
 
+/**
+ * What conditions the UNet: `sd` (SD 1.x/2.x, one CLIP encoder) or `sdxl` (two encoders,
+ * pooled `text_embeds` and `time_ids`).
+ */
+export type ModelFamily = 'sd' | 'sdxl';
+
 export interface DiffusionModelConfig {
   root: string;
+  family: ModelFamily;
   files: {
     textEncoder: string;
+    /** SDXL's second text encoder and its tokenizer. */
+    textEncoder2: string | undefined;
+    tokenizer2: string | undefined;
     unet: string;
     vaeDecoder: string;
     /** Absent in text-to-image-only exports; img2img and inpainting then say so. */
@@ -38,6 +48,8 @@ export interface DiffusionModelConfig {
   memory: MemoryShape;
   /** Prompts the model is known to draw well, from its optional darkroom.json. */
   examplePrompts: string[];
+  /** SDXL: an empty negative prompt conditions with zeros, not with the encoded "". */
+  forceZerosForEmptyPrompt: boolean;
 }
 
 async function readJson(path: string): Promise<Record<string, unknown> | undefined> {
@@ -64,10 +76,23 @@ export async function readModelConfig(root: string): Promise<DiffusionModelConfi
     vaeDecoder: join(root, 'vae_decoder', 'model.onnx'),
     vaeEncoder: existsSync(join(root, 'vae_encoder', 'model.onnx')) ? join(root, 'vae_encoder', 'model.onnx') : undefined,
     tokenizer: join(root, 'tokenizer'),
+    textEncoder2: undefined as string | undefined,
+    tokenizer2: undefined as string | undefined,
   };
-  for (const required of [files.textEncoder, files.unet, files.vaeDecoder, join(files.tokenizer, 'vocab.json'), join(files.tokenizer, 'merges.txt')]) {
-    if (!existsSync(required)) {
-      throw new DarkroomError('model_invalid', `The model in ${root} is incomplete: ${required} is missing`);
+  const unetJson = await readJson(join(root, 'unet', 'config.json'));
+  const unet = unetJson ?? {};
+  const family = modelFamily(unetJson, existsSync(join(root, 'text_encoder_2')));
+  if (family === 'sdxl') {
+    files.textEncoder2 = join(root, 'text_encoder_2', 'model.onnx');
+    files.tokenizer2 = join(root, 'tokenizer_2');
+  }
+  const required = [files.textEncoder, files.unet, files.vaeDecoder, join(files.tokenizer, 'vocab.json'), join(files.tokenizer, 'merges.txt')];
+  if (files.textEncoder2 && files.tokenizer2) {
+    required.push(files.textEncoder2, join(files.tokenizer2, 'vocab.json'), join(files.tokenizer2, 'merges.txt'));
+  }
+  for (const file of required) {
+    if (!existsSync(file)) {
+      throw new DarkroomError('model_invalid', `The model in ${root} is incomplete: ${file} is missing`);
     }
   }
   const schedulerJson = (await readJson(join(root, 'scheduler', 'scheduler_config.json'))) ?? {};
@@ -78,8 +103,6 @@ export async function readModelConfig(root: string): Promise<DiffusionModelConfi
     throw new DarkroomError('model_invalid', `${root}/scheduler/scheduler_config.json: ${(error as Error).message}`);
   }
   const vae = (await readJson(join(root, 'vae_decoder', 'config.json'))) ?? (await readJson(join(root, 'vae', 'config.json'))) ?? {};
-  const unetJson = await readJson(join(root, 'unet', 'config.json'));
-  const unet = unetJson ?? {};
   const blocks = Array.isArray(vae.block_out_channels) ? vae.block_out_channels.length : 4;
   const vaeScaleFactor = 2 ** (blocks - 1);
   const latentChannels = numberOr(vae.latent_channels, 4);
@@ -94,6 +117,7 @@ export async function readModelConfig(root: string): Promise<DiffusionModelConfi
   const examples = Array.isArray(notes.example_prompts) ? notes.example_prompts.filter((p): p is string => typeof p === 'string') : [];
   return {
     root,
+    family,
     files,
     scheduler,
     scalingFactor: numberOr(vae.scaling_factor, 0.18215),
@@ -105,5 +129,16 @@ export async function readModelConfig(root: string): Promise<DiffusionModelConfi
     timeCondProjDim: typeof unet.time_cond_proj_dim === 'number' ? unet.time_cond_proj_dim : undefined,
     memory: memoryShape(unetJson, vae),
     examplePrompts: examples,
+    forceZerosForEmptyPrompt: index.force_zeros_for_empty_prompt === true,
   };
+}
+
+/**
+ * SDXL's UNet config says `addition_embed_type: "text_time"`; an export without a UNet
+ * config is SDXL when it carries a second text encoder. The pipeline checks the answer
+ * against the UNet's graph inputs when it first runs.
+ */
+function modelFamily(unet: Record<string, unknown> | undefined, hasSecondEncoder: boolean): ModelFamily {
+  if (unet) return unet.addition_embed_type === 'text_time' ? 'sdxl' : 'sd';
+  return hasSecondEncoder ? 'sdxl' : 'sd';
 }

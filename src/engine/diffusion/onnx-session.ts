@@ -48,14 +48,14 @@ export class OnnxModel {
     return spec;
   }
 
-  /** Runs the graph; outputs come back as float32 with their dims. */
-  async run(feeds: Record<string, InputValue>): Promise<Record<string, { data: Float32Array; dims: readonly number[] }>> {
+  /** Runs the graph; outputs (all, or the ones named) come back as float32 with their dims. */
+  async run(feeds: Record<string, InputValue>, outputs?: readonly string[]): Promise<Record<string, { data: Float32Array; dims: readonly number[] }>> {
     const tensors: Record<string, ort.Tensor> = {};
     for (const [name, value] of Object.entries(feeds)) tensors[name] = toTensor(this.input(name), value);
     const began = performance.now();
     let results: ort.InferenceSession.ReturnType;
     try {
-      results = await this.session.run(tensors);
+      results = outputs ? await this.session.run(tensors, [...outputs]) : await this.session.run(tensors);
     } catch (error) {
       throw runFailure(this.path, error);
     } finally {

@@ -23,7 +23,9 @@ import {
 import type { DiffusionModelConfig } from './model-config.js';
 import type { OnnxModel, SessionPool } from './onnx-session.js';
 import { SeededRandom } from './rng.js';
+import { decodeTiled, encodeTiled, shouldTile } from './tiled-vae.js';
 import { createScheduler, img2imgStartIndex, type SchedulerName } from './schedulers/index.js';
+import type { Conditioner } from './conditioning/conditioner.js';
 import type { ClipTokenizer } from './tokenizer.js';
 
 export interface GenerateRequest {
@@ -47,6 +49,14 @@ export interface GenerateRequest {
   latents?: Float32Array;
   /** Scaled latents to start from instead of encoding `image` (blend), [C, h, w]. */
   imageLatents?: Float32Array;
+  /**
+   * SDXL's micro-conditioning: the size the picture should look drawn at and where it is
+   * cropped from (diffusers' original_size and crops_coords_top_left). Default: the
+   * output size, uncropped.
+   */
+  sizeConditioning?: { originalWidth: number; originalHeight: number; cropTop: number; cropLeft: number };
+  /** Run the VAE in overlapping tiles: true, false, or (absent) above 1.5x the native side. */
+  tiledVae?: boolean;
 }
 
 export interface StepProgress {
@@ -69,11 +79,15 @@ export interface GenerateResult {
 }
 
 export class DiffusionPipeline {
+  readonly tokenizer: ClipTokenizer;
+
   constructor(
     readonly config: DiffusionModelConfig,
-    readonly tokenizer: ClipTokenizer,
+    private readonly conditioner: Conditioner,
     private readonly sessions: SessionPool,
-  ) {}
+  ) {
+    this.tokenizer = conditioner.tokenizer;
+  }
 
   private model(path: string): Promise<OnnxModel> {
     return this.sessions.get(path);
@@ -88,6 +102,15 @@ export class DiffusionPipeline {
     const unetChannels = typeof declaredChannels === 'number' ? declaredChannels : config.unetInChannels;
     const inpaintingUnet = unetChannels === 2 * config.latentChannels + 1;
     const lcm = unet.inputs.has('timestep_cond');
+    const sdxlUnet = unet.inputs.has('text_embeds') && unet.inputs.has('time_ids');
+    if (sdxlUnet !== (config.family === 'sdxl')) {
+      throw new DarkroomError(
+        'model_invalid',
+        sdxlUnet
+          ? 'The UNet takes text_embeds and time_ids (an SDXL UNet), but the model has no SDXL configuration (text_encoder_2, addition_embed_type "text_time")'
+          : 'The configuration says SDXL, but the UNet takes no text_embeds and time_ids',
+      );
+    }
     if (inpaintingUnet && !request.mask) {
       throw new DarkroomError('unsupported_operation', 'This is an inpainting model: it needs an image and a mask.');
     }
@@ -101,10 +124,10 @@ export class DiffusionPipeline {
     const drawBatch = () => concat(rngs.map((rng) => rng.normals(latentSize)));
 
     const guided = !lcm && request.guidance > 1;
-    const context = await this.encodePrompts(request.prompt, request.negativePrompt, guided);
+    const context = await this.conditioner.encode(request.prompt, request.negativePrompt, guided);
     throwIfCancelled(signal);
 
-    const strength = request.image ? (request.strength ?? 0.75) : 1;
+    const strength = request.image || request.imageLatents ? (request.strength ?? 0.75) : 1;
     // LCM shortens its own schedule by the strength; the others start part-way down theirs.
     const scheduler = createScheduler(request.scheduler, config.scheduler, request.steps, { strength });
     const start = request.scheduler === 'lcm' ? 0 : img2imgStartIndex(request.steps, strength);
@@ -116,7 +139,7 @@ export class DiffusionPipeline {
     const imageLatents = request.imageLatents
       ? repeat(request.imageLatents, batch)
       : request.image && (strength < 1 || request.mask)
-        ? await this.encodeImage(request.image, rngs)
+        ? await this.encodeImage(request.image, rngs, request.tiledVae)
         : undefined;
     let x: Float32Array;
     if (imageLatents && strength < 1 && start < scheduler.timesteps.length) {
@@ -128,17 +151,21 @@ export class DiffusionPipeline {
     }
 
     const keepMask = request.mask && !inpaintingUnet ? repeat(maskToLatent(request.mask, config.vaeScaleFactor), c * batch) : undefined;
-    const inpaintExtra = inpaintingUnet && request.mask && request.image ? await this.inpaintConditioning(request.image, request.mask, batch) : undefined;
+    const inpaintExtra = inpaintingUnet && request.mask && request.image ? await this.inpaintConditioning(request.image, request.mask, batch, request.tiledVae) : undefined;
 
     const total = scheduler.timesteps.length - start;
     const copies = guided ? 2 : 1;
     // Constant over the steps: the text conditioning (unconditional first, as diffusers
     // orders it) and, for LCM UNets, the guidance embedding.
-    const hiddenStates = {
-      kind: 'float' as const,
-      data: guided ? concat([repeat(context.uncond, batch), repeat(context.cond, batch)]) : repeat(context.cond, batch),
-      dims: [copies * batch, context.length, context.width],
-    };
+    const rowsOf = (cond: Float32Array, uncond: Float32Array) => (guided ? concat([repeat(uncond, batch), repeat(cond, batch)]) : repeat(cond, batch));
+    const hiddenStates = { kind: 'float' as const, data: rowsOf(context.cond, context.uncond), dims: [copies * batch, context.length, context.width] };
+    const addedConditioning: Parameters<OnnxModel['run']>[0] = {};
+    if (context.pooled) {
+      const { cond, uncond, width } = context.pooled;
+      addedConditioning.text_embeds = { kind: 'float', data: rowsOf(cond, uncond), dims: [copies * batch, width] };
+      const ids = timeIds(request);
+      addedConditioning.time_ids = { kind: 'float', data: rowsOf(ids, ids), dims: [copies * batch, 6] };
+    }
     const condDim = lcm ? unet.input('timestep_cond').shape[1] : undefined;
     const guidanceCond = lcm ? repeat(guidanceEmbedding(request.guidance, typeof condDim === 'number' ? condDim : (config.timeCondProjDim ?? 256)), batch) : undefined;
     for (let i = start; i < scheduler.timesteps.length; i++) {
@@ -150,6 +177,7 @@ export class DiffusionPipeline {
         sample: { kind: 'float', data: repeat(modelInput, copies), dims: [copies * batch, unetChannels, h, w] },
         timestep: { kind: 'float', data: new Float32Array(copies * batch).fill(t), dims: [copies * batch] },
         encoder_hidden_states: hiddenStates,
+        ...addedConditioning,
       };
       if (guidanceCond) feeds.timestep_cond = { kind: 'float', data: guidanceCond, dims: [batch, guidanceCond.length / batch] };
       const out = (await (await this.model(config.files.unet)).run(feeds))[unet.outputNames[0]!]!.data;
@@ -167,13 +195,13 @@ export class DiffusionPipeline {
         x = x.map((v, j) => keepMask[j]! * v + (1 - keepMask[j]!) * known[j]!);
       }
       const denoised = result.denoised;
-      await options.onStep?.({ step: i - start + 1, total, preview: () => this.decode(denoised.subarray(0, latentSize), w, h) });
+      await options.onStep?.({ step: i - start + 1, total, preview: () => this.decode(denoised.subarray(0, latentSize), w, h, request.tiledVae) });
     }
     throwIfCancelled(signal);
 
     const images: GenerateResult['images'] = [];
     for (let k = 0; k < batch; k++) {
-      let image = await this.decode(x.subarray(k * latentSize, (k + 1) * latentSize), w, h);
+      let image = await this.decode(x.subarray(k * latentSize, (k + 1) * latentSize), w, h, request.tiledVae);
       if (request.mask && request.image) image = composite(request.image, image, request.mask);
       images.push({ seed: request.seed + k, image });
     }
@@ -207,50 +235,35 @@ export class DiffusionPipeline {
     if (request.mask && !request.image) throw invalidParameter('A mask needs an image to paint into');
   }
 
-  /** Hidden states for prompt and negative prompt, with the same number of 77-token windows. */
-  private async encodePrompts(prompt: string, negative: string, guided: boolean) {
-    const cond = this.tokenizer.windows(prompt);
-    const uncond = guided ? this.tokenizer.windows(negative) : [];
-    const windows = Math.max(cond.length, uncond.length);
-    while (cond.length < windows) cond.push(this.tokenizer.emptyWindow());
-    while (guided && uncond.length < windows) uncond.push(this.tokenizer.emptyWindow());
-    const ids = [...cond, ...uncond];
-    const encoder = await this.model(this.config.files.textEncoder);
-    const out = await encoder.run({
-      input_ids: { kind: 'int', data: ids.flat(), dims: [ids.length, this.tokenizer.maxLength] },
-    });
-    const hidden = out.last_hidden_state ?? out[encoder.outputNames[0]!]!;
-    const [, length, width] = hidden.dims as [number, number, number];
-    const perWindow = length * width;
-    return {
-      cond: hidden.data.slice(0, windows * perWindow),
-      uncond: hidden.data.slice(windows * perWindow, 2 * windows * perWindow),
-      length: windows * length,
-      width,
-    };
-  }
-
   /** The VAE posterior of an image: its mean and, when the export gives it, its log-variance. */
-  private async posterior(image: RgbImage): Promise<{ mean: Float32Array; logvar: Float32Array | undefined }> {
+  private async posterior(image: RgbImage, tiled: boolean | undefined): Promise<{ mean: Float32Array; logvar: Float32Array | undefined }> {
     const path = this.config.files.vaeEncoder;
     if (!path) throw new DarkroomError('unsupported_operation', 'This model has no VAE encoder, so it cannot start from an image.');
     const encoder = await this.model(path);
-    const out = await encoder.run({ sample: { kind: 'float', data: imageToTensor(image), dims: [1, 3, image.height, image.width] } });
-    const { data, dims } = out[encoder.outputNames[0]!]!;
     const c = this.config.latentChannels;
-    const size = c * dims[2]! * dims[3]!;
     // latent_parameters holds mean and log-variance; latent_sample is one sample already.
-    return { mean: data.subarray(0, size), logvar: dims[1] === 2 * c ? data.subarray(size, 2 * size) : undefined };
+    const outChannels = encoder.outputNames[0] === 'latent_parameters' ? 2 * c : c;
+    const encode = async (pixels: Float32Array, height: number, width: number) => {
+      const out = await encoder.run({ sample: { kind: 'float', data: pixels, dims: [1, 3, height, width] } });
+      return out[encoder.outputNames[0]!]!.data;
+    };
+    const { width, height } = image;
+    const pixels = imageToTensor(image);
+    const data = this.tiles(width, height, tiled)
+      ? await encodeTiled(pixels, { width, height }, { ...this.tileSize(), outChannels }, encode)
+      : await encode(pixels, height, width);
+    const size = (c * width * height) / this.config.vaeScaleFactor ** 2;
+    return { mean: data.subarray(0, size), logvar: outChannels === 2 * c ? data.subarray(size, 2 * size) : undefined };
   }
 
   /** Scaled latents of the image's posterior mean, [C, h, w] (for blending). */
-  async encodeMean(image: RgbImage): Promise<Float32Array> {
-    return scale((await this.posterior(image)).mean, this.config.scalingFactor);
+  async encodeMean(image: RgbImage, tiled?: boolean): Promise<Float32Array> {
+    return scale((await this.posterior(image, tiled)).mean, this.config.scalingFactor);
   }
 
   /** Scaled latents of the image for every image of the batch (posterior samples differ per seed). */
-  private async encodeImage(image: RgbImage, rngs: SeededRandom[]): Promise<Float32Array> {
-    const { mean, logvar } = await this.posterior(image);
+  private async encodeImage(image: RgbImage, rngs: SeededRandom[], tiled: boolean | undefined): Promise<Float32Array> {
+    const { mean, logvar } = await this.posterior(image, tiled);
     const size = mean.length;
     const k = this.config.scalingFactor;
     return concat(
@@ -263,25 +276,55 @@ export class DiffusionPipeline {
   }
 
   /** The 5 extra channels an inpainting UNet takes: the latent mask and the masked image's latents. */
-  private async inpaintConditioning(image: RgbImage, mask: Mask, batch: number): Promise<Float32Array> {
+  private async inpaintConditioning(image: RgbImage, mask: Mask, batch: number, tiled: boolean | undefined): Promise<Float32Array> {
     // diffusers: masked_image = image * (mask < 0.5), in [-1, 1], so masked pixels are 0 (grey).
     const data = Uint8Array.from(image.data);
     for (let p = 0; p < image.width * image.height; p++) {
       if (mask.data[p]! >= 0.5) data.fill(128, p * 3, p * 3 + 3);
     }
-    const latents = await this.encodeMean({ ...image, data });
+    const latents = await this.encodeMean({ ...image, data }, tiled);
     const latentMask = maskToLatent(mask, this.config.vaeScaleFactor).map((v) => (v >= 0.5 ? 1 : 0));
     return repeat(concatChannels(1, [latentMask, latents]), batch);
   }
 
-  private async decode(latents: Float32Array, w: number, h: number): Promise<RgbImage> {
+  private async decode(latents: Float32Array, w: number, h: number, tiled: boolean | undefined): Promise<RgbImage> {
     const decoder = await this.model(this.config.files.vaeDecoder);
-    const out = await decoder.run({
-      latent_sample: { kind: 'float', data: scale(latents, 1 / this.config.scalingFactor), dims: [1, this.config.latentChannels, h, w] },
-    });
-    const sample = out.sample ?? out[decoder.outputNames[0]!]!;
-    return tensorToImage(sample.data, w * this.config.vaeScaleFactor, h * this.config.vaeScaleFactor);
+    const { latentChannels: channels, vaeScaleFactor: factor } = this.config;
+    const decode = async (tile: Float32Array, height: number, width: number) => {
+      const out = await decoder.run({ latent_sample: { kind: 'float', data: tile, dims: [1, channels, height, width] } });
+      return (out.sample ?? out[decoder.outputNames[0]!]!).data;
+    };
+    const scaled = scale(latents, 1 / this.config.scalingFactor);
+    const { tile, overlap } = this.tileSize();
+    const pixels = this.tiles(w * factor, h * factor, tiled)
+      ? await decodeTiled(scaled, { channels, height: h, width: w }, { tile: tile / factor, overlap: overlap / factor, factor }, decode)
+      : await decode(scaled, h, w);
+    return tensorToImage(pixels, w * factor, h * factor);
   }
+
+  /** Whether the VAE runs in tiles for an image of this size. */
+  private tiles(width: number, height: number, tiled: boolean | undefined): boolean {
+    return shouldTile(width, height, this.config.defaultSize, tiled);
+  }
+
+  /** VAE tiles of the model's native side in pixels, overlapping by a quarter of it. */
+  private tileSize(): { tile: number; overlap: number; factor: number } {
+    const { defaultSize, vaeScaleFactor: factor } = this.config;
+    return { tile: defaultSize, overlap: Math.max(factor, Math.round(defaultSize / 4 / factor) * factor), factor };
+  }
+}
+
+/** SDXL's six time_ids: original size, crop top-left, target size, each (height, width). */
+export function timeIds(request: GenerateRequest): Float32Array {
+  const size = request.sizeConditioning;
+  return Float32Array.from([
+    size?.originalHeight ?? request.height,
+    size?.originalWidth ?? request.width,
+    size?.cropTop ?? 0,
+    size?.cropLeft ?? 0,
+    request.height,
+    request.width,
+  ]);
 }
 
 /** LCM's guidance-scale embedding (diffusers get_guidance_scale_embedding). */

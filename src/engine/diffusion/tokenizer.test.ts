@@ -13,13 +13,13 @@ const tiny = () => ClipTokenizer.load(join(root, 'models', 'darkroom-tiny', 'tok
 describe('ClipTokenizer on darkroom-tiny', () => {
   it.each(reference.tokens.map((t) => [t.prompt.slice(0, 40), t] as const))('matches the Python tokenizer for "%s"', async (_, t) => {
     const tokenizer = await tiny();
-    expect(tokenizer.windows(t.prompt)[0]).toEqual(t.ids);
+    expect(tokenizer.chunks(t.prompt)[0]!.ids).toEqual(t.ids);
   });
 
   it('splits long prompts into 77-token windows, each with start and end tokens', async () => {
     const tokenizer = await tiny();
     const ids = tokenizer.encode('a red circle '.repeat(40));
-    const windows = tokenizer.windows('a red circle '.repeat(40));
+    const windows = tokenizer.chunks('a red circle '.repeat(40)).map((c) => c.ids);
     expect(ids.length).toBeGreaterThan(75);
     expect(windows).toHaveLength(Math.ceil(ids.length / 75));
     for (const window of windows) {
@@ -31,8 +31,10 @@ describe('ClipTokenizer on darkroom-tiny', () => {
 
   it('gives an empty prompt one window of start, end and padding', async () => {
     const tokenizer = await tiny();
-    expect(tokenizer.windows('')).toEqual([tokenizer.emptyWindow()]);
-    expect(tokenizer.emptyWindow().slice(0, 3)).toEqual([tokenizer.bos, tokenizer.eos, tokenizer.pad]);
+    const chunks = tokenizer.chunks('');
+    expect(chunks).toHaveLength(1);
+    expect(chunks[0]!.ids.slice(0, 3)).toEqual([tokenizer.bos, tokenizer.eos, tokenizer.pad]);
+    expect(chunks[0]!.weights.every((w) => w === 1)).toBe(true);
   });
 });
 
@@ -47,8 +49,8 @@ describe('ClipTokenizer rules', () => {
   });
 
   it('pads with the configured pad token (SD 2.x pads with "!")', () => {
-    expect(make({ pad_token: '!' }).windows('ab')[0]).toEqual([6, 5, 7, 0, 0, 0]);
-    expect(make({}).windows('ab')[0]).toEqual([6, 5, 7, 7, 7, 7]);
+    expect(make({ pad_token: '!' }).chunks('ab')[0]!.ids).toEqual([6, 5, 7, 0, 0, 0]);
+    expect(make({}).chunks('ab')[0]!.ids).toEqual([6, 5, 7, 7, 7, 7]);
   });
 
   it('reads special tokens given as objects, as newer tokenizer_config.json files do', () => {
@@ -56,7 +58,7 @@ describe('ClipTokenizer rules', () => {
   });
 
   it('windows prompts by model_max_length - 2 tokens', () => {
-    expect(make({}).windows('ab ab ab ab ab')).toEqual([
+    expect(make({}).chunks('ab ab ab ab ab').map((c) => c.ids)).toEqual([
       [6, 5, 5, 5, 5, 7],
       [6, 5, 7, 7, 7, 7],
     ]);

@@ -2,12 +2,13 @@
 // merges.txt, tokenizer_config.json), following transformers' CLIPTokenizer without ftfy:
 // NFC, lower case, collapsed whitespace, CLIP's pre-tokenising pattern, bytes mapped to
 // printable characters, '</w>' on each word's last symbol, merges applied by rank.
-// Prompts longer than the model's window are split into windows of 75 tokens, each
-// wrapped in start/end tokens and padded, as AUTOMATIC1111 does; the pipeline encodes each
-// window and concatenates the hidden states.
+// Prompts are read with AUTOMATIC1111's weighting syntax and split into windows of 75
+// tokens, each wrapped in start/end tokens and padded, as A1111 does (prompt-weighting.ts);
+// the pipeline encodes each window and concatenates the hidden states.
 
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { weightedChunks, type WeightedChunk } from './prompt-weighting.js';
 
 const PATTERN = /<\|startoftext\|>|<\|endoftext\|>|'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+/giu;
 const BOS = '<|startoftext|>';
@@ -47,6 +48,8 @@ export class ClipTokenizer {
   readonly bos: number;
   readonly eos: number;
   readonly pad: number;
+  /** A lone ",", after which A1111 prefers to cut a long prompt into windows. */
+  readonly commaId: number | undefined;
   private readonly ranks = new Map<string, number>();
   private readonly cache = new Map<string, number[]>();
 
@@ -63,6 +66,7 @@ export class ClipTokenizer {
     this.eos = id(tokenName(files.config.eos_token) ?? EOS);
     // SD 1.x pads with <|endoftext|>, SD 2.x with "!": whatever the config names.
     this.pad = id(tokenName(files.config.pad_token) ?? EOS);
+    this.commaId = files.vocab[',</w>'];
     const configured = Number(files.config.model_max_length);
     // Some configs carry a huge sentinel instead of a real length.
     this.maxLength = Number.isFinite(configured) && configured > 2 && configured < 4096 ? configured : 77;
@@ -101,26 +105,10 @@ export class ClipTokenizer {
     return ids.length === 1 && ids[0] !== this.files.vocab[EOS];
   }
 
-  /** The prompt as one or more full windows of maxLength ids: [start, up to 75 ids, end, pad...]. */
-  windows(text: string): number[][] {
-    const ids = this.encode(text);
-    const span = this.maxLength - 2;
-    const windows: number[][] = [];
-    for (let i = 0; i === 0 || i < ids.length; i += span) {
-      windows.push(this.wrap(ids.slice(i, i + span)));
-    }
-    return windows;
-  }
-
-  /** An empty window, used to pad the shorter of a prompt and its negative prompt. */
-  emptyWindow(): number[] {
-    return this.wrap([]);
-  }
-
-  private wrap(ids: number[]): number[] {
-    const window = [this.bos, ...ids, this.eos];
-    while (window.length < this.maxLength) window.push(this.pad);
-    return window;
+  /** The prompt as one or more windows of maxLength ids, [start, up to 75 ids, end, pad...], with each id's weight. */
+  chunks(text: string): WeightedChunk[] {
+    const ids = { encode: (t: string) => this.encode(t), commaId: this.commaId, start: this.bos, end: this.eos, pad: this.pad };
+    return weightedChunks(text, ids, { chunkLength: this.maxLength - 2 });
   }
 
   private bpe(piece: string): number[] {

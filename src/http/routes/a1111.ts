@@ -9,7 +9,18 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import sharp, { type OutputInfo } from 'sharp';
 import { z } from 'zod';
 import { DarkroomError } from '../../domain/errors.js';
-import { DEFAULT_MODEL, Img2ImgSpec, MAX_BATCH, Txt2ImgSpec, type DiffusionSpec, type JobSpec, type SchedulerName } from '../../domain/job.js';
+import {
+  DEFAULT_MODEL,
+  Img2ImgSpec,
+  MAX_BATCH,
+  MAX_SIDE,
+  Txt2ImgSpec,
+  type DiffusionSpec,
+  type HiresSpec,
+  type HiresUpscaler,
+  type JobSpec,
+  type SchedulerName,
+} from '../../domain/job.js';
 import { randomSeed } from '../../engine/diffusion/rng.js';
 import type { JobView } from '../../jobs/job-service.js';
 import { ownerOf, type HttpContext } from '../context.js';
@@ -75,8 +86,50 @@ const Txt2ImgRequest = z.object({
   override_settings: z.looseObject({ sd_model_checkpoint: z.string().min(1).optional() }).default({}),
   send_images: z.boolean().default(true),
   save_images: z.boolean().default(false),
+  // Hires fix: 0 for steps and resize mean "as the first pass" and "by hr_scale", as in A1111.
+  enable_hr: z.boolean().default(false),
+  hr_scale: z.number().min(1).max(4).default(2),
+  hr_upscaler: z.string().default('Latent'),
+  hr_second_pass_steps: z.number().int().min(0).max(150).default(0),
+  hr_resize_x: z.number().int().min(0).max(MAX_SIDE).default(0),
+  hr_resize_y: z.number().int().min(0).max(MAX_SIDE).default(0),
+  /** txt2img: the hires fix's second-pass strength. */
+  denoising_strength: z.number().min(0).max(1).default(0.7),
 });
 type Txt2ImgRequest = z.infer<typeof Txt2ImgRequest>;
+
+/** A1111's hr_upscaler names Darkroom runs: its latent modes (bicubic drawn bilinear) and plain resizes. */
+const HIRES_UPSCALER_NAMES: Record<string, HiresUpscaler> = {
+  latent: 'latent',
+  'latent (antialiased)': 'latent',
+  'latent (bicubic)': 'latent',
+  'latent (bicubic antialiased)': 'latent',
+  'latent (nearest)': 'latent-nearest',
+  'latent (nearest-exact)': 'latent-nearest',
+  none: 'lanczos',
+  lanczos: 'lanczos',
+  nearest: 'nearest',
+};
+
+/** The hires fix a txt2img request asks for, in Darkroom's terms. */
+function hiresOf(body: Txt2ImgRequest): HiresSpec | undefined {
+  if (!body.enable_hr) return undefined;
+  const upscaler = HIRES_UPSCALER_NAMES[body.hr_upscaler.toLowerCase()];
+  if (!upscaler) {
+    throw new DarkroomError(
+      'invalid_parameter',
+      `Unknown hr_upscaler "${body.hr_upscaler}" (Darkroom has: Latent, Latent (antialiased), Latent (bicubic), Latent (nearest), Latent (nearest-exact), Lanczos, Nearest, None)`,
+    );
+  }
+  return {
+    scale: body.hr_scale,
+    upscaler,
+    strength: body.denoising_strength,
+    ...(body.hr_second_pass_steps > 0 ? { steps: body.hr_second_pass_steps } : {}),
+    ...(body.hr_resize_x > 0 ? { width: body.hr_resize_x } : {}),
+    ...(body.hr_resize_y > 0 ? { height: body.hr_resize_y } : {}),
+  };
+}
 
 const Img2ImgRequest = Txt2ImgRequest.extend({
   init_images: z.array(z.string()).min(1, 'Expected one base64-encoded image').max(1, 'Darkroom takes one init image per request'),
@@ -186,7 +239,7 @@ type Generation = Omit<Extract<JobSpec, { operation: 'txt2img' }>, 'operation' |
 
 /** What an operation adds to the generation fields of a job. */
 type JobInput =
-  | { operation: 'txt2img' }
+  | { operation: 'txt2img'; hires?: HiresSpec }
   | { operation: 'img2img'; image: string; strength: number }
   | { operation: 'inpaint'; image: string; mask: string; strength: number };
 
@@ -203,7 +256,17 @@ function a1111Info(run: {
 }) {
   const { body, spec, width, height, seeds } = run;
   const sampler = SAMPLERS[spec.scheduler].name;
-  const strength = 'strength' in spec ? spec.strength : null;
+  const hires = spec.operation === 'txt2img' ? spec.hires : undefined;
+  const strength = 'strength' in spec ? spec.strength : hires ? hires.strength : null;
+  // The names A1111 gives hires parameters in infotexts and extra_generation_params.
+  const hiresParams: Record<string, string | number> = hires
+    ? {
+        'Hires upscale': hires.scale,
+        ...(hires.width !== undefined || hires.height !== undefined ? { 'Hires resize': `${hires.width ?? 0}x${hires.height ?? 0}` } : {}),
+        ...(hires.steps !== undefined ? { 'Hires steps': hires.steps } : {}),
+        'Hires upscaler': body.hr_upscaler,
+      }
+    : {};
   const version = `darkroom ${run.version}`;
   // The "parameters" text A1111 writes into its PNGs and clients show.
   const infotext = (seed: number) =>
@@ -218,6 +281,7 @@ function a1111Info(run: {
         `Size: ${width}x${height}`,
         `Model: ${spec.model}`,
         ...(strength !== null ? [`Denoising strength: ${strength}`] : []),
+        ...Object.entries(hiresParams).map(([name, value]) => `${name}: ${value}`),
         `Version: ${version}`,
       ].join(', '),
     ].join('\n');
@@ -246,7 +310,7 @@ function a1111Info(run: {
     seed_resize_from_w: -1,
     seed_resize_from_h: -1,
     denoising_strength: strength,
-    extra_generation_params: {},
+    extra_generation_params: hiresParams,
     index_of_first_image: 0,
     infotexts: run.interrupted ? [] : seeds.map(infotext),
     styles: [],
@@ -344,7 +408,7 @@ export async function a1111Routes(app: FastifyInstance, context: HttpContext) {
     { schema: { tags: ['a1111'], summary: 'Text to image, A1111-style; waits for the images', body: z.toJSONSchema(Txt2ImgRequest, { io: 'input' }) } },
     async (request, reply) => {
       const body = parse(Txt2ImgRequest, withoutNulls(request.body));
-      return generate(request, reply, body, generationOf(ownerOf(request), body), { operation: 'txt2img' });
+      return generate(request, reply, body, generationOf(ownerOf(request), body), { operation: 'txt2img', hires: hiresOf(body) });
     },
   );
 
