@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../src/config.js';
-import { JobSpec } from '../src/domain/job.js';
+import { JobRequest, withDefaults } from '../src/domain/job.js';
 import { loadPipeline } from '../src/engine/diffusion/load.js';
 import { weightBytes, workingBytes } from '../src/engine/diffusion/memory.js';
 import { SessionPool } from '../src/engine/diffusion/onnx-session.js';
@@ -32,7 +32,7 @@ export async function memoryBenchmark(): Promise<Record<string, unknown>> {
   const { config } = await loadPipeline(join(models, 'darkroom-tiny'), sessions);
   const weights = await weightBytes(config);
   const runner = new ProcessRunner({ builtInModelsDir: models, modelsDir: join(packageRoot(), 'no-such-dir'), maxPixels: 4096 * 4096 });
-  const job = (width: number, n: number) => ({ spec: JobSpec.parse({ operation: 'txt2img', prompt: 'a red circle', width, height: width, n, steps: 2, seed: 1 }), images: [] });
+  const job = (width: number, n: number) => ({ spec: withDefaults(JobRequest.parse({ operation: 'txt2img', prompt: 'a red circle', width, height: width, n, steps: 2, seed: 1 })), images: [] });
   const context = { signal: new AbortController().signal, progress: () => {}, previews: 0, screen: false };
   await runner.run(job(64, 1), context);
   const idle = childrenRss();

@@ -10,7 +10,7 @@ import { VERSION } from '../app.js';
 import { DarkroomError } from '../domain/errors.js';
 import type { AnyImage, Mask } from '../domain/image.js';
 import type { JobWarning } from '../domain/warning.js';
-import { describeIssues, isDiffusion, JobSpec, type JobSpecInput } from '../domain/job.js';
+import { describeIssues, isDiffusion, JobRequest, type JobRequestInput } from '../domain/job.js';
 import { encodeLabelledPng, encodeLabelledWebp, sourceTypeOf } from '../images/provenance.js';
 import type { CliIo } from './io.js';
 import { progressBar } from './progress.js';
@@ -76,15 +76,15 @@ export interface JobFiles {
 }
 
 /** Runs the job until it is done or `signal` aborts it (then it ends with `cancelled`). */
-export async function runJob(app: App, io: CliIo, input: JobSpecInput, files: JobFiles, signal: AbortSignal): Promise<void> {
-  const parsed = JobSpec.safeParse(input);
+export async function runJob(app: App, io: CliIo, input: JobRequestInput, files: JobFiles, signal: AbortSignal): Promise<void> {
+  const parsed = JobRequest.safeParse(input);
   if (!parsed.success) throw new DarkroomError('invalid_parameter', describeIssues(parsed.error));
-  const spec = parsed.data;
   const output = files.output ?? files.defaultOutput;
   const target = resolve(io.cwd, output);
   await checkOutput(output, target);
   // Warnings go to stderr whatever it is: a script's log should show them too.
-  for (const warning of await app.registry.check(spec)) io.stderr.write(`darkroom: warning: ${warningLine(warning)}\n`);
+  const { spec, warnings } = await app.registry.check(parsed.data);
+  for (const warning of warnings) io.stderr.write(`darkroom: warning: ${warningLine(warning)}\n`);
   const bar = progressBar(io, 'steps');
   const began = performance.now();
   const count = 'n' in spec ? spec.n : 1;

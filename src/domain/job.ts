@@ -27,9 +27,10 @@ const generation = {
   /** Defaults to the model's native size. */
   width: side.optional(),
   height: side.optional(),
-  steps: z.number().int().min(1).max(150).default(20),
-  guidance: z.number().min(0).max(30).default(7.5),
-  scheduler: z.enum(SCHEDULER_NAMES).default('euler'),
+  /** Steps, guidance and scheduler: absent, the model's recommended values (darkroom.json), else GENERATION_DEFAULTS. */
+  steps: z.number().int().min(1).max(150).optional(),
+  guidance: z.number().min(0).max(30).optional(),
+  scheduler: z.enum(SCHEDULER_NAMES).optional(),
   /** Random when absent; image k of a batch uses seed + k. */
   seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
   n: z.number().int().min(1).max(MAX_BATCH).default(1),
@@ -121,7 +122,8 @@ export const RemoveBackgroundSpec = z.object({
   output: z.enum(['image', 'mask']).default('image'),
 });
 
-export const JobSpec = z.discriminatedUnion('operation', [
+/** A job as asked for: what every edge parses. */
+export const JobRequest = z.discriminatedUnion('operation', [
   Txt2ImgSpec,
   Img2ImgSpec,
   InpaintSpec,
@@ -131,16 +133,41 @@ export const JobSpec = z.discriminatedUnion('operation', [
   UpscaleSpec,
   RemoveBackgroundSpec,
 ]);
-export type JobSpec = z.infer<typeof JobSpec>;
-export type JobSpecInput = z.input<typeof JobSpec>;
+export type JobRequest = z.infer<typeof JobRequest>;
+export type JobRequestInput = z.input<typeof JobRequest>;
+
+/** The settings a generation runs with when neither the request nor the model names them. */
+export const GENERATION_DEFAULTS = { steps: 20, guidance: 7.5, scheduler: 'euler' } as const satisfies GenerationDefaults;
+
+/** Steps, guidance and scheduler; a model may recommend its own (darkroom.json). */
+export interface GenerationDefaults {
+  steps: number;
+  guidance: number;
+  scheduler: SchedulerName;
+}
+
+type Resolved<T> = T extends { prompt: string } ? Omit<T, keyof GenerationDefaults> & GenerationDefaults : T;
+/** A job as it runs and is stored: a request with every generation setting chosen. */
+export type JobSpec = Resolved<JobRequest>;
 export type DiffusionSpec = Extract<JobSpec, { prompt: string }>;
 
-export function isDiffusion(spec: JobSpec): spec is DiffusionSpec {
+/** The request with what it leaves out taken from the model's recommendations, then Darkroom's. */
+export function withDefaults(request: JobRequest, model: Partial<GenerationDefaults> = {}): JobSpec {
+  if (!('prompt' in request)) return request as JobSpec;
+  return {
+    ...request,
+    steps: request.steps ?? model.steps ?? GENERATION_DEFAULTS.steps,
+    guidance: request.guidance ?? model.guidance ?? GENERATION_DEFAULTS.guidance,
+    scheduler: request.scheduler ?? model.scheduler ?? GENERATION_DEFAULTS.scheduler,
+  } as JobSpec;
+}
+
+export function isDiffusion<T extends JobRequest>(spec: T): spec is Extract<T, { prompt: string }> {
   return DIFFUSION_OPERATIONS.includes(spec.operation);
 }
 
 /** Upload ids a job reads, in order. */
-export function inputsOf(spec: JobSpec): string[] {
+export function inputsOf(spec: JobRequest): string[] {
   if ('images' in spec) return spec.images;
   if (spec.operation === 'inpaint') return [spec.image, spec.mask];
   return 'image' in spec ? [spec.image] : [];

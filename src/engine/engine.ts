@@ -3,7 +3,7 @@
 // reaches an engine; an engine reports progress and stops when its signal aborts.
 
 import type { AnyImage, Mask, RgbImage } from '../domain/image.js';
-import type { JobSpec, Operation } from '../domain/job.js';
+import type { GenerationDefaults, JobSpec, Operation } from '../domain/job.js';
 import type { JobWarning } from '../domain/warning.js';
 import type { ModelEntry } from '../models/catalog.js';
 
@@ -41,6 +41,8 @@ export interface Engine {
   readonly id: string;
   /** `model` is absent for operations that take none (the image tools). */
   supports(operation: Operation, model: ModelEntry | undefined): boolean;
+  /** The steps, guidance and scheduler the model recommends (darkroom.json), for what a request leaves out. */
+  defaults?(model: ModelEntry): Promise<Partial<GenerationDefaults>>;
   /** Refuses, before the job is queued, what this model cannot do (a size off its grid, say). */
   check(spec: JobSpec, model: ModelEntry | undefined): Promise<void>;
   /** What the caller should hear before the job runs, though it may run (a prompt the model does not know, say). */

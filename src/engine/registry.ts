@@ -7,7 +7,7 @@ import { DiffusionEngine } from './diffusion/diffusion-engine.js';
 import { SessionPool } from './diffusion/onnx-session.js';
 import { chooseDevice } from './device.js';
 import { ToolsEngine } from './tools/tools-engine.js';
-import { DIFFUSION_OPERATIONS, OPERATIONS, type JobSpec, type Operation } from '../domain/job.js';
+import { DIFFUSION_OPERATIONS, OPERATIONS, withDefaults, type JobRequest, type JobSpec, type Operation } from '../domain/job.js';
 import type { ModelEntry } from '../models/catalog.js';
 import type { Engine, EngineJob, EngineResult, RunContext } from './engine.js';
 import type { JobWarning } from '../domain/warning.js';
@@ -19,7 +19,7 @@ export class EngineRegistry {
   ) {}
 
   /** The engine for a job, and its model (image tools name none). */
-  private async engineFor(spec: JobSpec): Promise<{ engine: Engine; model: ModelEntry | undefined }> {
+  private async engineFor(spec: JobRequest): Promise<{ engine: Engine; model: ModelEntry | undefined }> {
     const model = 'model' in spec ? await this.catalog.resolve(spec.model) : undefined;
     const engine = this.engines.find((e) => e.supports(spec.operation, model));
     if (!engine) throw new DarkroomError('unsupported_operation', `${model?.name ?? 'No engine here'} cannot do ${spec.operation}`);
@@ -37,11 +37,16 @@ export class EngineRegistry {
     return OPERATIONS.filter((operation) => this.engines.some((e) => e.supports(operation, undefined)));
   }
 
-  /** Everything that can be known about a job's feasibility without running it; what it does return is warnings. */
-  async check(spec: JobSpec): Promise<JobWarning[]> {
-    const { engine, model } = await this.engineFor(spec);
+  /**
+   * The job as it will run (what the request leaves out taken from the model's
+   * recommendations, then Darkroom's), after everything that can be known about its
+   * feasibility without running it; with warnings for the caller.
+   */
+  async check(request: JobRequest): Promise<{ spec: JobSpec; warnings: JobWarning[] }> {
+    const { engine, model } = await this.engineFor(request);
+    const spec = withDefaults(request, model ? await engine.defaults?.(model) : undefined);
     await engine.check(spec, model);
-    return (await engine.advise?.(spec, model)) ?? [];
+    return { spec, warnings: (await engine.advise?.(spec, model)) ?? [] };
   }
 
   async run(job: EngineJob, context: RunContext): Promise<EngineResult> {

@@ -3,11 +3,11 @@
 
 import type { FastifyReply } from 'fastify';
 import { DarkroomError, ERROR_STATUS, type ErrorCode } from '../domain/errors.js';
-import type { JobSpec } from '../domain/job.js';
+import type { JobRequest } from '../domain/job.js';
 import type { JobService, JobView } from '../jobs/job-service.js';
 
 /** Queues the job, tells `onQueued` (A1111 tracks it for /progress), and waits for its end. */
-export async function runToEnd(jobs: JobService, owner: string, reply: FastifyReply, spec: JobSpec, onQueued?: (view: JobView) => void): Promise<JobView> {
+export async function runToEnd(jobs: JobService, owner: string, reply: FastifyReply, spec: JobRequest, onQueued?: (view: JobView) => void): Promise<JobView> {
   const view = await jobs.create(owner, spec);
   onQueued?.(view);
   // The request stream closes once its body is read; only the response's close before it

@@ -9,7 +9,7 @@ import { iso, type Clock } from '../domain/clock.js';
 import type { Database } from '../store/schema.js';
 import { DarkroomError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
-import { inputsOf, isDiffusion, type JobSpec } from '../domain/job.js';
+import { inputsOf, isDiffusion, type JobRequest, type JobSpec } from '../domain/job.js';
 import type { JobWarning } from '../domain/warning.js';
 import { imageView, type ImageService, type ImageView } from '../gallery/image-service.js';
 import { expiresAt, type RetentionPolicy } from '../privacy/retention.js';
@@ -44,7 +44,8 @@ export interface JobServiceDeps {
   clock: Clock;
   retention: RetentionPolicy;
   /** Checks a spec against its model before it is queued; returns what the caller should be warned of. */
-  check(spec: JobSpec): Promise<JobWarning[]>;
+  /** The job as it will run, refused if it cannot; warnings for the caller. */
+  check(request: JobRequest): Promise<{ spec: JobSpec; warnings: JobWarning[] }>;
   /** Wakes a worker, and cancels a job running in this process. */
   workers: { notify(): void; cancel(jobId: string): boolean };
   /** Queued jobs beyond this are refused with 429. */
@@ -67,12 +68,12 @@ export interface CreateOptions {
 export class JobService {
   constructor(private readonly deps: JobServiceDeps) {}
 
-  async create(owner: string, spec: JobSpec, options: CreateOptions = {}): Promise<JobView> {
+  async create(owner: string, request: JobRequest, options: CreateOptions = {}): Promise<JobView> {
     const { store, images, clock, retention, bus, credits } = this.deps;
     // A retry is answered with the first job before anything could refuse it (a full queue, say).
     const replayed = options.idempotencyKey ? await this.replayed(owner, options.idempotencyKey) : undefined;
-    if (replayed) return this.replay(owner, replayed, spec);
-    const warnings = await this.deps.check(spec);
+    if (replayed) return this.replay(owner, replayed, request);
+    const { spec, warnings } = await this.deps.check(request);
     const judged = isDiffusion(spec) ? await this.deps.moderation.checkPrompt(owner, spec.prompt, spec.negative_prompt) : 'allow';
     for (const input of inputsOf(spec)) await images.row(owner, input).catch(() => missingInput(input));
     const now = clock.now();
@@ -114,7 +115,7 @@ export class JobService {
             if (credits.enforced) await credits.ledger.hold(tx, owner, row.id, credits.costOf(spec));
             return { place };
           });
-    if ('earlier' in placed) return this.replay(owner, placed.earlier, spec);
+    if ('earlier' in placed) return this.replay(owner, placed.earlier, request);
     if (!placed.place) throw await this.queueFull(owner);
     bus.publish(row.id, { type: 'queued', position: placed.place.ahead + 1 });
     this.deps.workers.notify();
@@ -135,11 +136,14 @@ export class JobService {
   }
 
   /** The job an Idempotency-Key made, if this request is the one that made it; 422 for another request. */
-  private async replay(owner: string, id: string, spec: JobSpec): Promise<JobView> {
+  private async replay(owner: string, id: string, request: JobRequest): Promise<JobView> {
     const job = await this.row(owner, id);
-    const { prompt, negative_prompt, rest } = splitPrompts(spec);
+    const { prompt, negative_prompt, rest } = splitPrompts(request);
+    // The stored job holds what the first request left to the model too: compare what this one sends.
+    const stored = JSON.parse(job.spec) as Record<string, unknown>;
+    const sent = Object.entries(rest).every(([key, value]) => JSON.stringify(value) === JSON.stringify(stored[key]));
     // Prompts past their retention are gone: the rest of the request is what can be compared.
-    const same = job.spec === JSON.stringify(rest) && (job.prompt === null || (job.prompt === prompt && job.negative_prompt === negative_prompt));
+    const same = sent && (job.prompt === null || (job.prompt === prompt && job.negative_prompt === negative_prompt));
     if (!same) {
       throw new DarkroomError('idempotency_key_reused', 'This Idempotency-Key was sent before with a different request; use a new key for a new job');
     }
@@ -286,7 +290,7 @@ export class JobService {
 }
 
 /** Prompts are stored apart from the rest of the spec: sealed, and on their own retention. */
-function splitPrompts(spec: JobSpec): { prompt: string | null; negative_prompt: string | null; rest: Omit<JobSpec, 'prompt' | 'negative_prompt'> } {
+function splitPrompts(spec: JobRequest): { prompt: string | null; negative_prompt: string | null; rest: object } {
   const { prompt = null, negative_prompt = null, ...rest } = isDiffusion(spec) ? spec : { ...spec, prompt: undefined, negative_prompt: undefined };
   return { prompt, negative_prompt, rest };
 }

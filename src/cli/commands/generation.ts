@@ -6,7 +6,7 @@ import { stat } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import type { App } from '../../app.js';
-import { HIRES_UPSCALERS, SCHEDULER_NAMES, type JobSpecInput } from '../../domain/job.js';
+import { HIRES_UPSCALERS, SCHEDULER_NAMES, type JobRequestInput } from '../../domain/job.js';
 import { DarkroomError } from '../../domain/errors.js';
 import { randomSeed } from '../../engine/diffusion/rng.js';
 import { STYLE_PRESETS } from '../../engine/diffusion/styles.js';
@@ -22,10 +22,10 @@ export function withGenerationOptions(command: Command): Command {
     .option('--model <name>', 'model to use (see "darkroom models list")', 'darkroom-tiny')
     .option('--width <px>', "image width (default: the model's native size)", number('--width'))
     .option('--height <px>', "image height (default: the model's native size)", number('--height'))
-    .option('--steps <n>', 'denoising steps', number('--steps'), 20)
-    .option('--guidance <g>', 'how closely to follow the prompt (classifier-free guidance scale)', number('--guidance'), 7.5)
+    .option('--steps <n>', "denoising steps (default: the model's recommendation, else 20)", number('--steps'))
+    .option('--guidance <g>', "how closely to follow the prompt, classifier-free guidance (default: the model's, else 7.5; 0 or 1 turns it off)", number('--guidance'))
     .option('--seed <s>', 'random seed; the same seed and settings give the same image', number('--seed'))
-    .addOption(new Option('--scheduler <name>', 'sampler').choices(SCHEDULER_NAMES).default('euler'))
+    .addOption(new Option('--scheduler <name>', "sampler (default: the model's recommendation, else euler)").choices(SCHEDULER_NAMES))
     .option('-n, --count <n>', 'number of images (seed, seed + 1, ...)', number('-n'), 1)
     .option('--embed-prompt', 'write the prompt into the PNG metadata (by default files carry no prompt)')
     .option('--tiled-vae', 'decode and encode in overlapping tiles (automatic above 1.5x the native size); bounds memory for big images');
@@ -39,10 +39,10 @@ export interface GenerationOptions {
   model: string;
   width?: number;
   height?: number;
-  steps: number;
-  guidance: number;
+  steps?: number;
+  guidance?: number;
   seed?: number;
-  scheduler: string;
+  scheduler?: (typeof SCHEDULER_NAMES)[number];
   count: number;
   embedPrompt?: boolean;
   tiledVae?: boolean;
@@ -63,7 +63,7 @@ export function baseSpec(prompt: string, options: GenerationOptions) {
     model: options.model,
     steps: options.steps,
     guidance: options.guidance,
-    scheduler: options.scheduler as (typeof SCHEDULER_NAMES)[number],
+    scheduler: options.scheduler,
     n: options.count,
     seed: options.seed ?? randomSeed(),
     embed_prompt: options.embedPrompt ?? false,
@@ -126,7 +126,7 @@ export function editCommand(app: () => App, io: CliIo, signal: AbortSignal): Com
       const [image] = await readImages([imagePath], io.cwd);
       const mask = options.mask ? await decodeMask(await readImageFile(options.mask, io.cwd)) : undefined;
       const base = { ...baseSpec(prompt, options), image: imagePath, ...(options.strength !== undefined ? { strength: options.strength } : {}) };
-      const input: JobSpecInput = mask
+      const input: JobRequestInput = mask
         ? { operation: 'inpaint', ...base, mask: options.mask! }
         : options.style
           ? { operation: 'style', ...base, style: options.style }

@@ -12,6 +12,18 @@ function size(bytes: number): string {
   return bytes >= 1e9 ? `${(bytes / 1e9).toFixed(2)} GB` : `${(bytes / 1e6).toFixed(1)} MB`;
 }
 
+/** What the engine tells of a model (see DiffusionEngine.describe); nothing for a model it cannot open. */
+interface ModelFacts {
+  family?: string;
+  defaults?: { steps: number; guidance: number; scheduler: string; width: number; height: number };
+}
+
+/** The settings a model runs with when a request names none: "20 steps, guidance 7.5, euler, 64x64". */
+function recommended(defaults: ModelFacts['defaults']): string {
+  if (!defaults) return '-';
+  return `${defaults.steps} steps, guidance ${defaults.guidance}, ${defaults.scheduler}, ${defaults.width}x${defaults.height}`;
+}
+
 export function modelsCommand(app: () => App, io: CliIo, signal: AbortSignal): Command {
   const models = new Command('models').description('list, pull and remove models');
   models
@@ -19,15 +31,20 @@ export function modelsCommand(app: () => App, io: CliIo, signal: AbortSignal): C
     .description('installed models')
     .option('--json', 'print JSON instead of a table')
     .action(async (options: { json?: boolean }) => {
-      const entries = await Promise.all((await app().catalog.list()).map(async (m) => ({ ...m, sizeBytes: await folderSize(m.path) })));
+      const { catalog, registry } = app();
+      const entries = await Promise.all(
+        (await catalog.list()).map(async (m) => ({ ...m, sizeBytes: await folderSize(m.path), ...((await registry.describe(m)) as ModelFacts) })),
+      );
       if (options.json) {
-        io.stdout.write(`${JSON.stringify(entries.map(({ name, source, sizeBytes, path }) => ({ name, source, sizeBytes, path })), null, 2)}\n`);
+        const fields = entries.map(({ name, source, family, sizeBytes, defaults, path }) => ({ name, source, family, sizeBytes, defaults, path }));
+        io.stdout.write(`${JSON.stringify(fields, null, 2)}\n`);
         return;
       }
-      const rows = entries.map((m) => [m.name, m.source, size(m.sizeBytes), m.path]);
-      const widths = [0, 1, 2].map((i) => Math.max(...[['NAME', 'SOURCE', 'SIZE'][i]!.length, ...rows.map((r) => r[i]!.length)]));
-      const line = (cells: string[]) => cells.map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : c)).join('  ');
-      io.stdout.write(`${[line(['NAME', 'SOURCE', 'SIZE', 'PATH']), ...rows.map(line)].join('\n')}\n`);
+      const rows = entries.map((m) => [m.name, m.source, m.family ?? '-', size(m.sizeBytes), recommended(m.defaults), m.path]);
+      const heads = ['NAME', 'SOURCE', 'FAMILY', 'SIZE', 'DEFAULTS', 'PATH'];
+      const widths = heads.map((head, i) => Math.max(head.length, ...rows.map((r) => r[i]!.length)));
+      const line = (cells: string[]) => cells.map((c, i) => (i < cells.length - 1 ? c.padEnd(widths[i]!) : c)).join('  ');
+      io.stdout.write(`${[line(heads), ...rows.map(line)].join('\n')}\n`);
     });
   models
     .command('pull')

@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../../config.js';
 import type { RgbImage } from '../../domain/image.js';
-import { JobSpec, type JobSpecInput } from '../../domain/job.js';
+import { JobRequest, withDefaults, type JobRequestInput } from '../../domain/job.js';
 import { localEngines } from '../registry.js';
 import { join } from 'node:path';
 import { applyStyle, STYLE_PRESETS, stylePreset } from './styles.js';
@@ -19,8 +19,8 @@ async function flat(colour: string, width = 64, height = 64): Promise<RgbImage> 
   return { width, height, data: new Uint8Array(data) };
 }
 
-async function run(input: JobSpecInput, images: RgbImage[]) {
-  const spec = JobSpec.parse(input);
+async function run(input: JobRequestInput, images: RgbImage[]) {
+  const spec = withDefaults(JobRequest.parse(input));
   await engines.registry.check(spec);
   return engines.registry.run({ spec, images }, { signal: new AbortController().signal, progress: () => {} });
 }
@@ -58,7 +58,7 @@ describe('blend', () => {
   });
 
   it('refuses a weight list of the wrong length', () => {
-    expect(() => JobSpec.parse({ operation: 'blend', images: ['a', 'b'], weights: [1] })).toThrow(/one weight per image/);
+    expect(() => JobRequest.parse({ operation: 'blend', images: ['a', 'b'], weights: [1] })).toThrow(/one weight per image/);
   });
 });
 
@@ -77,7 +77,7 @@ describe('outpaint', () => {
   });
 
   it('needs at least one side', () => {
-    expect(() => JobSpec.parse({ operation: 'outpaint', image: 'x', prompt: '' })).toThrow(/at least one/);
+    expect(() => JobRequest.parse({ operation: 'outpaint', image: 'x', prompt: '' })).toThrow(/at least one/);
   });
 
   it('takes margins off the model grid and fits the extended canvas to it', async () => {

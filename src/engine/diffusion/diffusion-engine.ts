@@ -7,7 +7,7 @@ import { DarkroomError } from '../../domain/errors.js';
 import { sharedLoad } from '../../domain/shared-load.js';
 import { onWhite, type Mask, type RgbImage } from '../../domain/image.js';
 import type { JobWarning } from '../../domain/warning.js';
-import { DIFFUSION_OPERATIONS, isDiffusion, type DiffusionSpec, type HiresSpec, type JobSpec, type Operation } from '../../domain/job.js';
+import { DIFFUSION_OPERATIONS, isDiffusion, GENERATION_DEFAULTS, type DiffusionSpec, type GenerationDefaults, type HiresSpec, type JobSpec, type Operation } from '../../domain/job.js';
 import { extendCanvas, fitSize, onGrid, resizeImage, resizeMask } from '../../images/codec.js';
 import type { ModelCatalog, ModelEntry } from '../../models/catalog.js';
 import type { Engine, EngineJob, EngineResult, RunContext } from '../engine.js';
@@ -69,8 +69,7 @@ export class DiffusionEngine implements Engine {
       throw new DarkroomError('invalid_parameter', `Unknown style "${spec.style}" (see GET /api/v1/styles)`);
     }
     // An edit's unasked side follows its image, unknown here: the asked one stands in (run() checks the real size).
-    const width = spec.width ?? spec.height ?? config.defaultSize;
-    const height = spec.height ?? spec.width ?? config.defaultSize;
+    const { width, height } = txt2imgSize(spec, config);
     // Hires fix peaks at its target size.
     const size = spec.operation === 'txt2img' && spec.hires ? hiresSize(spec.hires, { width, height }, f) : { width, height };
     await this.fit(model, config, { ...size, count: spec.n, guided: spec.guidance > 1, tiledVae: spec.tiled_vae });
@@ -82,6 +81,10 @@ export class DiffusionEngine implements Engine {
     return fitJob(config, model.name, weights, this.memoryBudget, job);
   }
 
+  async defaults(model: ModelEntry): Promise<Partial<GenerationDefaults>> {
+    return (await this.pipeline(model)).config.defaults;
+  }
+
   /** A prompt mostly of words the model's vocabulary does not hold draws something else. */
   async advise(spec: JobSpec, model: ModelEntry | undefined): Promise<JobWarning[]> {
     if (!isDiffusion(spec) || !model) return [];
@@ -90,10 +93,16 @@ export class DiffusionEngine implements Engine {
     return unknown.length > 0 ? [unfamiliarPromptWarning(model.name, unknown, pipeline.config.examplePrompts)] : [];
   }
 
-  /** The model's family, the size it was trained at, the grid its sizes must fit, and prompts it draws well. */
-  async describe(model: ModelEntry): Promise<{ family: string; native_size: number; size_multiple: number; example_prompts: string[] }> {
+  /** The model's family, the size it was trained at, the grid its sizes must fit, what it recommends, and prompts it draws well. */
+  async describe(model: ModelEntry) {
     const { config } = await this.pipeline(model);
-    return { family: config.family, native_size: config.defaultSize, size_multiple: config.sizeMultiple, example_prompts: config.examplePrompts };
+    return {
+      family: config.family,
+      native_size: config.defaultSize,
+      size_multiple: config.sizeMultiple,
+      defaults: { ...GENERATION_DEFAULTS, ...config.defaults, width: config.defaultWidth, height: config.defaultHeight },
+      example_prompts: config.examplePrompts,
+    };
   }
 
   pipeline(model: ModelEntry): Promise<DiffusionPipeline> {
@@ -170,7 +179,7 @@ export class DiffusionEngine implements Engine {
       count: spec.n,
       tiledVae: spec.tiled_vae,
     };
-    if (spec.operation === 'txt2img') return { ...base, width: spec.width ?? defaultSize, height: spec.height ?? defaultSize };
+    if (spec.operation === 'txt2img') return { ...base, ...txt2imgSize(spec, pipeline.config) };
 
     const first = inputs[0];
     if (!first) throw new DarkroomError('invalid_parameter', `${spec.operation} needs an image`);
@@ -208,6 +217,13 @@ export class DiffusionEngine implements Engine {
     if (spec.height !== undefined) return { width: onGrid((spec.height * width) / height, factor), height: spec.height };
     return fitSize(width, height, target, factor);
   }
+}
+
+/** A text-to-image size: as asked (one side asked makes a square), else the model's recommended size. */
+function txt2imgSize(spec: DiffusionSpec, config: DiffusionModelConfig): { width: number; height: number } {
+  if (spec.width === undefined && spec.height === undefined) return { width: config.defaultWidth, height: config.defaultHeight };
+  const side = (spec.width ?? spec.height)!;
+  return { width: spec.width ?? side, height: spec.height ?? side };
 }
 
 interface StepCounter {

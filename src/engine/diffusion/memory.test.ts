@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../../config.js';
 import { DarkroomError } from '../../domain/errors.js';
-import { JobSpec, type JobSpecInput } from '../../domain/job.js';
+import { JobRequest, withDefaults, type JobRequestInput } from '../../domain/job.js';
 import { localEngines } from '../registry.js';
 import { openTiny } from '../../../test/helpers/tiny.js';
 import { weightBytes, workingBytes } from './memory.js';
@@ -22,8 +22,8 @@ function engines(memoryBudget?: number) {
   return made;
 }
 
-async function refusal(registry: ReturnType<typeof engines>['registry'], input: Partial<JobSpecInput>): Promise<DarkroomError> {
-  const error = await registry.check(JobSpec.parse({ operation: 'txt2img', prompt: 'a red circle', ...input })).then(() => undefined, (e: unknown) => e);
+async function refusal(registry: ReturnType<typeof engines>['registry'], input: Partial<JobRequestInput>): Promise<DarkroomError> {
+  const error = await registry.check(withDefaults(JobRequest.parse({ operation: 'txt2img', prompt: 'a red circle', ...input }))).then(() => undefined, (e: unknown) => e);
   if (!DarkroomError.isInstance(error)) throw new Error(`Expected a refusal, got ${String(error)}`);
   return error;
 }
@@ -34,7 +34,7 @@ describe('the check before a job is queued', () => {
     const error = await refusal(registry, { width: 2048, height: 2048, n: 8, steps: 1 });
     expect(error.code).toBe('too_large');
     expect(error.message).toContain('at most 256 for darkroom-tiny');
-    await expect(registry.check(JobSpec.parse({ operation: 'txt2img', prompt: 'x', width: 256, height: 256, n: 8 }))).resolves.toBeDefined();
+    await expect(registry.check(withDefaults(JobRequest.parse({ operation: 'txt2img', prompt: 'x', width: 256, height: 256, n: 8 })))).resolves.toBeDefined();
   });
 
   it('refuses a job of which one image would not fit in the memory budget, naming the setting', async () => {
@@ -42,7 +42,7 @@ describe('the check before a job is queued', () => {
     const error = await refusal(registry, { width: 256, height: 256 });
     expect(error.code).toBe('too_large');
     expect(error.message).toMatch(/needs about \d+ MB of memory; this server allows 64 MB a job \(DARKROOM_MEMORY_BUDGET\)/);
-    await expect(registry.check(JobSpec.parse({ operation: 'txt2img', prompt: 'x', width: 64, height: 64, n: 8 }))).resolves.toBeDefined();
+    await expect(registry.check(withDefaults(JobRequest.parse({ operation: 'txt2img', prompt: 'x', width: 64, height: 64, n: 8 })))).resolves.toBeDefined();
   });
 });
 
@@ -52,7 +52,7 @@ describe('a batch past the budget', () => {
     const weights = await weightBytes(pipeline.config);
     // Room for one image at a time, not two.
     const budget = weights + workingBytes(pipeline.config, { width: 64, height: 64, batch: 1, guided: true }) + 1;
-    const spec = JobSpec.parse({ operation: 'txt2img', prompt: 'a red circle', width: 64, height: 64, n: 3, steps: 3, seed: 9 });
+    const spec = withDefaults(JobRequest.parse({ operation: 'txt2img', prompt: 'a red circle', width: 64, height: 64, n: 3, steps: 3, seed: 9 }));
     const steps: string[] = [];
     const progress = (p: { step: number; total: number }) => void steps.push(`${p.step}/${p.total}`);
     const whole = await engines().registry.run({ spec, images: [] }, { signal: new AbortController().signal, progress: () => {} });

@@ -6,7 +6,9 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { DarkroomError } from '../../domain/errors.js';
+import { describeIssues, MAX_SIDE, SCHEDULER_NAMES, type GenerationDefaults } from '../../domain/job.js';
 import { memoryShape, type MemoryShape } from './memory.js';
 import { parseSchedulerConfig, type SchedulerConfig } from './schedulers/index.js';
 
@@ -50,6 +52,11 @@ export interface DiffusionModelConfig {
   examplePrompts: string[];
   /** SDXL: an empty negative prompt conditions with zeros, not with the encoded "". */
   forceZerosForEmptyPrompt: boolean;
+  /** Steps, guidance and scheduler the model recommends (darkroom.json "defaults"). */
+  defaults: Partial<GenerationDefaults>;
+  /** The image size the model recommends, when not its native square. */
+  defaultWidth: number;
+  defaultHeight: number;
 }
 
 async function readJson(path: string): Promise<Record<string, unknown> | undefined> {
@@ -115,6 +122,8 @@ export async function readModelConfig(root: string): Promise<DiffusionModelConfi
   // Darkroom's own notes on a model, beside model_index.json; optional.
   const notes = (await readJson(join(root, 'darkroom.json'))) ?? {};
   const examples = Array.isArray(notes.example_prompts) ? notes.example_prompts.filter((p): p is string => typeof p === 'string') : [];
+  const recommended = readDefaults(notes.defaults, join(root, 'darkroom.json'));
+  const defaultSize = numberOr(unet.sample_size, 64) * vaeScaleFactor;
   return {
     root,
     family,
@@ -125,12 +134,32 @@ export async function readModelConfig(root: string): Promise<DiffusionModelConfi
     vaeScaleFactor,
     sizeMultiple,
     unetInChannels: numberOr(unet.in_channels, latentChannels),
-    defaultSize: numberOr(unet.sample_size, 64) * vaeScaleFactor,
+    defaultSize,
+    defaultWidth: recommended.width ?? defaultSize,
+    defaultHeight: recommended.height ?? defaultSize,
     timeCondProjDim: typeof unet.time_cond_proj_dim === 'number' ? unet.time_cond_proj_dim : undefined,
     memory: memoryShape(unetJson, vae),
     examplePrompts: examples,
     forceZerosForEmptyPrompt: index.force_zeros_for_empty_prompt === true,
+    defaults: recommended.generation,
   };
+}
+
+const Recommended = z.strictObject({
+  steps: z.number().int().min(1).max(150).optional(),
+  guidance: z.number().min(0).max(30).optional(),
+  scheduler: z.enum(SCHEDULER_NAMES).optional(),
+  width: z.number().int().min(8).max(MAX_SIDE).optional(),
+  height: z.number().int().min(8).max(MAX_SIDE).optional(),
+});
+
+/** darkroom.json's "defaults": what a request that names none of them runs with. A bad value is the model's fault. */
+function readDefaults(value: unknown, path: string): { generation: Partial<GenerationDefaults>; width?: number; height?: number } {
+  if (value === undefined) return { generation: {} };
+  const parsed = Recommended.safeParse(value);
+  if (!parsed.success) throw new DarkroomError('model_invalid', `${path}: defaults: ${describeIssues(parsed.error)}`);
+  const { width, height, ...generation } = parsed.data;
+  return { generation, ...(width !== undefined ? { width } : {}), ...(height !== undefined ? { height } : {}) };
 }
 
 /**

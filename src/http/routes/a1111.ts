@@ -18,7 +18,7 @@ import {
   type DiffusionSpec,
   type HiresSpec,
   type HiresUpscaler,
-  type JobSpec,
+  type JobRequest,
   type SchedulerName,
 } from '../../domain/job.js';
 import { randomSeed } from '../../engine/diffusion/rng.js';
@@ -68,18 +68,19 @@ function resolveScheduler(sampler: string, scheduleType: string | undefined): Sc
 }
 
 const { shape } = Txt2ImgSpec;
-// Defaults are A1111's (steps 50, CFG 7, sampler Euler); unknown fields are dropped, as pydantic does.
+// Steps, CFG scale and sampler left out are the model's recommendations (else Darkroom's 20,
+// 7.5, Euler); unknown fields are dropped, as pydantic does.
 const Txt2ImgRequest = z.object({
   prompt: shape.prompt.default(''),
   negative_prompt: shape.negative_prompt,
   seed: z.number().int().min(-1).max(Number.MAX_SAFE_INTEGER).default(-1),
   sampler_name: z.string().optional(),
-  sampler_index: z.string().default('Euler'),
+  sampler_index: z.string().optional(),
   scheduler: z.string().optional(),
   batch_size: z.number().int().min(1).max(MAX_BATCH).default(1),
   n_iter: z.number().int().min(1).max(MAX_BATCH).default(1),
-  steps: shape.steps.unwrap().default(50),
-  cfg_scale: shape.guidance.unwrap().default(7),
+  steps: shape.steps,
+  cfg_scale: shape.guidance,
   /** Absent: the model's native size (A1111 would use 512). */
   width: shape.width,
   height: shape.height,
@@ -235,7 +236,7 @@ function timestamp(ms: number): string {
 type Kind = 'txt2img' | 'img2img';
 
 /** The generation fields of a job, with the seed always chosen. */
-type Generation = Omit<Extract<JobSpec, { operation: 'txt2img' }>, 'operation' | 'seed'> & { seed: number };
+type Generation = Omit<Extract<JobRequest, { operation: 'txt2img' }>, 'operation' | 'seed'> & { seed: number };
 
 /** What an operation adds to the generation fields of a job. */
 type JobInput =
@@ -372,8 +373,10 @@ export async function a1111Routes(app: FastifyInstance, context: HttpContext) {
       height: body.height,
       steps: body.steps,
       guidance: body.cfg_scale,
-      // As A1111: an empty sampler_name falls back to sampler_index.
-      scheduler: resolveScheduler(body.sampler_name || body.sampler_index, body.scheduler),
+      // As A1111: an empty sampler_name falls back to sampler_index; neither leaves it to the model.
+      ...(body.sampler_name || body.sampler_index || body.scheduler
+        ? { scheduler: resolveScheduler(body.sampler_name || body.sampler_index || 'Euler', body.scheduler) }
+        : {}),
       // Chosen here rather than by the engine so that info names the seeds even when interrupted.
       seed: body.seed === -1 ? randomSeed() : body.seed,
       n,
@@ -385,9 +388,9 @@ export async function a1111Routes(app: FastifyInstance, context: HttpContext) {
   /** Runs the job and answers A1111's { images, parameters, info }. */
   async function generate(request: FastifyRequest, reply: FastifyReply, body: Txt2ImgRequest, generation: Generation, input: JobInput, echo: Record<string, unknown> = {}) {
     const owner = ownerOf(request);
-    const spec: DiffusionSpec = { ...generation, ...input };
+    const job: Extract<JobRequest, { prompt: string }> = { ...generation, ...input };
     const started = Date.now();
-    const view = await runToEnd(jobs, owner, reply, spec, (queued) => track(owner, queued, input.operation === 'txt2img' ? 'txt2img' : 'img2img'));
+    const view = await runToEnd(jobs, owner, reply, job, (queued) => track(owner, queued, input.operation === 'txt2img' ? 'txt2img' : 'img2img'));
     if (view.status === 'failed') throw jobFailure(view);
     // A1111 answers an interrupted request with HTTP 200 and whatever its sampler had reached
     // (partly denoised images). Darkroom keeps nothing of a cancelled job, so the answer is
@@ -395,7 +398,9 @@ export async function a1111Routes(app: FastifyInstance, context: HttpContext) {
     const interrupted = view.status !== 'done';
     const first = view.images[0];
     const size = { width: body.width ?? first?.width ?? null, height: body.height ?? first?.height ?? null };
-    const seeds = interrupted ? Array.from({ length: spec.n }, (_, k) => generation.seed + k) : view.images.map((image) => image.seed ?? generation.seed);
+    const seeds = interrupted ? Array.from({ length: job.n }, (_, k) => generation.seed + k) : view.images.map((image) => image.seed ?? generation.seed);
+    // What the job ran with, the model's recommendations included.
+    const spec = { ...job, steps: view.steps, guidance: view.guidance, scheduler: view.scheduler } as DiffusionSpec;
     return {
       images: await Promise.all(view.images.map(async (image) => (await images.bytes(owner, image.id)).data.toString('base64'))),
       parameters: { ...body, sampler_name: body.sampler_name ?? null, scheduler: body.scheduler ?? null, ...size, ...echo },

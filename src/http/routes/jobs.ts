@@ -2,7 +2,7 @@
 
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { JobSpec } from '../../domain/job.js';
+import { JobRequest } from '../../domain/job.js';
 import { TERMINAL, type JobEvent } from '../../jobs/progress-bus.js';
 import { ownerOf, type HttpContext } from '../context.js';
 import { IdParams, parse } from '../parse.js';
@@ -15,9 +15,9 @@ export async function jobRoutes(app: FastifyInstance, context: HttpContext) {
   const { jobs } = context;
   app.post(
     '/api/v1/jobs',
-    { schema: { tags: ['jobs'], summary: 'Queue a job', body: z.toJSONSchema(JobSpec, { io: 'input' }) } },
+    { schema: { tags: ['jobs'], summary: 'Queue a job', body: z.toJSONSchema(JobRequest, { io: 'input' }) } },
     async (request, reply) => {
-      const spec = parse(JobSpec, request.body);
+      const spec = parse(JobRequest, request.body);
       const key = request.headers['idempotency-key'];
       const job = await jobs.create(ownerOf(request), spec, typeof key === 'string' && key.length > 0 ? { idempotencyKey: key.slice(0, 255) } : {});
       return reply.status(202).header('Location', `/api/v1/jobs/${job.id}`).send(job);

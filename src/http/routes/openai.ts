@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import sharp from 'sharp';
 import { z } from 'zod';
 import { DarkroomError } from '../../domain/errors.js';
-import { DEFAULT_MODEL, JobSpec, MAX_BATCH, type JobSpecInput } from '../../domain/job.js';
+import { DEFAULT_MODEL, JobRequest, MAX_BATCH, type JobRequestInput } from '../../domain/job.js';
 import type { ModelEntry } from '../../models/catalog.js';
 import { ownerOf, type HttpContext } from '../context.js';
 import { jobFailure, runToEnd } from '../sync-job.js';
@@ -102,8 +102,8 @@ export async function openAiRoutes(app: FastifyInstance, context: HttpContext) {
   }
 
   /** Queues the job and waits for it; a client that goes away cancels it. */
-  async function run(request: FastifyRequest, reply: FastifyReply, owner: string, input: JobSpecInput, output: Output) {
-    const ended = await runToEnd(jobs, owner, reply, parse(JobSpec, input));
+  async function run(request: FastifyRequest, reply: FastifyReply, owner: string, input: JobRequestInput, output: Output) {
+    const ended = await runToEnd(jobs, owner, reply, parse(JobRequest, input));
     if (ended.status !== 'done') throw jobFailure(ended);
     const origin = `${request.protocol}://${request.host}`;
     const data = await Promise.all(
@@ -138,7 +138,7 @@ export async function openAiRoutes(app: FastifyInstance, context: HttpContext) {
       const image = await images.upload(owner, requireFile(files, 'image'));
       const maskBytes = files.get('mask');
       const common = { prompt, n, model, image: image.id, ...(strength !== undefined ? { strength } : {}), ...size };
-      const input: JobSpecInput = maskBytes
+      const input: JobRequestInput = maskBytes
         ? { operation: 'inpaint', mask: (await images.upload(owner, await repaintMask(maskBytes))).id, ...common }
         : { operation: 'img2img', ...common };
       return run(request, reply, owner, input, output);
