@@ -63,6 +63,17 @@ describe('jobs', () => {
     expect(without.some((e) => 'preview' in e.data)).toBe(false);
   });
 
+  it("sends a preview on every step of a model with a tiny decoder", async () => {
+    // A long job ahead keeps this one queued until the stream is open, so no step is missed.
+    const ahead = await api('/api/v1/jobs', { method: 'POST', json: { ...txt2img, steps: 150, width: 256, height: 256 } });
+    const created = await api('/api/v1/jobs', { method: 'POST', json: { ...txt2img, steps: 10 } });
+    const stream = readEvents(`${server.url}/api/v1/jobs/${created.body.id}/events?preview=1`);
+    await api(`/api/v1/jobs/${ahead.body.id}`, { method: 'DELETE' });
+    const progress = (await stream).filter((e) => e.type === 'progress');
+    expect(progress.map((e) => e.data.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    for (const event of progress) expect(event.data.preview).toMatch(/^data:image\/webp;base64,/);
+  });
+
   it('ends a cancelled job within a step of the cancel', async () => {
     // 256x256 makes each step slow enough to see where the cancel lands.
     const created = await api('/api/v1/jobs', { method: 'POST', json: { ...txt2img, steps: 150, width: 256, height: 256 } });

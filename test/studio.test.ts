@@ -123,6 +123,29 @@ describe.skipIf(skip)('the web studio in Chromium', () => {
     await create.getByText('Parameters of seed 1234 loaded.').waitFor();
   });
 
+  it('names the SDXL model and its recommendations, and draws with hires fix at twice the size', async () => {
+    const page = await open('create');
+    const create = view(page, 'create');
+    await create.getByLabel('Prompt', { exact: true }).fill('a purple triangle on a yellow background');
+    await create.getByLabel('Model', { exact: true }).selectOption('darkroom-tiny-xl');
+    await create.getByText(/^SDXL · recommends 20 steps, guidance 7\.5, Euler, 64×64$/).waitFor();
+    await create.getByLabel('Steps, exact value', { exact: true }).fill('6');
+    await create.getByLabel(/^Hires fix/).check();
+    await create.getByText('draw at 64×64, then redraw at 128×128').waitFor();
+    await create.getByLabel('Hires steps, exact value', { exact: true }).fill('4');
+    await screenshot(page, 'create-hires');
+    await create.getByRole('button', { name: 'Generate', exact: true }).click();
+    const card = create.locator('.result-card').first();
+    await expect.poll(() => card.textContent(), { timeout: 60_000 }).toContain('hires 2× at 0.7');
+    const image = card.locator('img').first();
+    await expect.poll(() => image.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBe(128);
+    await expect(card.textContent()).resolves.toContain('darkroom-tiny-xl');
+    // Back to the tiny model: its own recommendations again.
+    await create.getByLabel(/^Hires fix/).uncheck();
+    await create.getByLabel('Model', { exact: true }).selectOption('darkroom-tiny');
+    await expect(create.getByLabel('Steps, exact value', { exact: true }).inputValue()).resolves.toBe('20');
+  });
+
   it('says when the model does not know a prompt, and offers prompts it does', async () => {
     const create = view(await open('create'), 'create');
     const prompt = create.getByLabel('Prompt', { exact: true });

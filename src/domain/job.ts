@@ -38,6 +38,8 @@ const generation = {
   embed_prompt: z.boolean().default(false),
   /** Decode (and encode) the image in overlapping tiles; absent: only above 1.5x the model's native side. */
   tiled_vae: z.boolean().optional(),
+  /** Decode the final images with the model's tiny decoder (TAESD): faster, a little softer. */
+  fast_decode: z.boolean().optional(),
 };
 
 /**

@@ -2,8 +2,12 @@
 // like an error ({ code, message }), so clients read both the same way.
 
 export interface JobWarning {
-  /** Stable, for programs: `unfamiliar_prompt` (most of the prompt's words are unknown to the model). */
-  code: 'unfamiliar_prompt';
+  /**
+   * Stable, for programs: `unfamiliar_prompt` (most of the prompt's words are unknown to the
+   * model), `no_fast_decoder` (fast_decode asked of a model without a tiny decoder: the full
+   * VAE decodes).
+   */
+  code: 'unfamiliar_prompt' | 'no_fast_decoder';
   message: string;
   /** Prompts that would work instead, when the model names some. */
   examples?: string[];

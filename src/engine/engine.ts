@@ -20,6 +20,8 @@ export interface Progress {
   total: number;
   /** Renders the current estimate; costs real work, so callers ask only when showing it. */
   preview?: () => Promise<RgbImage>;
+  /** The preview is cheap (a tiny decoder): worth rendering on every step. */
+  cheapPreview?: boolean;
 }
 
 export interface RunContext {

@@ -30,7 +30,7 @@ process.on('message', (request: ProcessRequest) => {
     registry.run(request.job, {
       signal: controller.signal,
       progress: async (p) => {
-        const preview = p.preview && previewDue(p.step, p.total, request.previews) ? await p.preview() : undefined;
+        const preview = previewDue(p, request.previews) ? await p.preview!() : undefined;
         reply({ type: 'progress', id, step: p.step, total: p.total, ...(preview ? { preview } : {}) });
       },
     });

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { cancelled, DarkroomError, type ErrorCode } from '../domain/errors.js';
 import type { RgbImage } from '../domain/image.js';
 import type { EngineConfig } from '../engine/registry.js';
-import type { Engine, EngineJob, EngineResult } from '../engine/engine.js';
+import type { Engine, EngineJob, EngineResult, Progress } from '../engine/engine.js';
 import type { ContentScores } from '../engine/tools/content-classifier.js';
 
 export interface RunnerProgress {
@@ -63,10 +63,11 @@ export async function runScreened(run: () => Promise<EngineResult>, job: EngineJ
   return { result, screening: { inputs, outputs } };
 }
 
-/** Which steps get a preview when about `count` are wanted over `total` steps. */
-export function previewDue(step: number, total: number, count: number): boolean {
-  if (count <= 0) return false;
-  return step === total || step % Math.max(1, Math.ceil(total / count)) === 0;
+/** Whether a step gets a preview: every step when previews are cheap, else about `count` over `total` steps. */
+export function previewDue(progress: Progress, count: number): boolean {
+  const { step, total } = progress;
+  if (count <= 0 || !progress.preview) return false;
+  return progress.cheapPreview === true || step === total || step % Math.max(1, Math.ceil(total / count)) === 0;
 }
 
 export class InlineRunner implements InferenceRunner {
@@ -77,7 +78,7 @@ export class InlineRunner implements InferenceRunner {
       this.engine.run(job, {
         signal: context.signal,
         progress: async (p) => {
-          const preview = p.preview && previewDue(p.step, p.total, context.previews) ? await p.preview() : undefined;
+          const preview = previewDue(p, context.previews) ? await p.preview!() : undefined;
           context.progress({ step: p.step, total: p.total, ...(preview ? { preview } : {}) });
         },
       });

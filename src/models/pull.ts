@@ -15,8 +15,8 @@ import { downloadFile, listFiles, type ListFileEntry } from '@huggingface/hub';
 import { DarkroomError } from '../domain/errors.js';
 import { folderFor, MANIFEST, type ModelManifest } from './catalog.js';
 
-// text_encoder_2 and tokenizer_2 are SDXL's second encoder and its tokenizer.
-const SUBMODELS = ['text_encoder', 'text_encoder_2', 'unet', 'vae_decoder', 'vae_encoder'];
+// text_encoder_2 and tokenizer_2 are SDXL's second encoder and its tokenizer; vae_decoder_tiny a TAESD.
+const SUBMODELS = ['text_encoder', 'text_encoder_2', 'unet', 'vae_decoder', 'vae_encoder', 'vae_decoder_tiny'];
 const TOKENIZERS = ['tokenizer', 'tokenizer_2'];
 const REQUIRED = ['model_index.json', 'text_encoder/model.onnx', 'unet/model.onnx', 'vae_decoder/model.onnx', 'tokenizer/vocab.json', 'tokenizer/merges.txt'];
 

@@ -28,7 +28,8 @@ export function withGenerationOptions(command: Command): Command {
     .addOption(new Option('--scheduler <name>', "sampler (default: the model's recommendation, else euler)").choices(SCHEDULER_NAMES))
     .option('-n, --count <n>', 'number of images (seed, seed + 1, ...)', number('-n'), 1)
     .option('--embed-prompt', 'write the prompt into the PNG metadata (by default files carry no prompt)')
-    .option('--tiled-vae', 'decode and encode in overlapping tiles (automatic above 1.5x the native size); bounds memory for big images');
+    .option('--tiled-vae', 'decode and encode in overlapping tiles (automatic above 1.5x the native size); bounds memory for big images')
+    .option('--fast-decode', "decode with the model's tiny decoder (TAESD) when it has one: faster, a little softer");
 }
 
 const styleOption = () => new Option('--style <name>', 'a style preset').choices(STYLE_PRESETS.map((s) => s.name));
@@ -46,6 +47,7 @@ export interface GenerationOptions {
   count: number;
   embedPrompt?: boolean;
   tiledVae?: boolean;
+  fastDecode?: boolean;
   style?: string;
 }
 
@@ -68,6 +70,7 @@ export function baseSpec(prompt: string, options: GenerationOptions) {
     seed: options.seed ?? randomSeed(),
     embed_prompt: options.embedPrompt ?? false,
     ...(options.tiledVae ? { tiled_vae: true } : {}),
+    ...(options.fastDecode ? { fast_decode: true } : {}),
     ...(options.width !== undefined ? { width: options.width } : {}),
     ...(options.height !== undefined ? { height: options.height } : {}),
   };

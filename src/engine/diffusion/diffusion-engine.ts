@@ -90,7 +90,11 @@ export class DiffusionEngine implements Engine {
     if (!isDiffusion(spec) || !model) return [];
     const pipeline = await this.pipeline(model);
     const unknown = unfamiliarWords(spec.prompt, (word) => pipeline.tokenizer.knows(word));
-    return unknown.length > 0 ? [unfamiliarPromptWarning(model.name, unknown, pipeline.config.examplePrompts)] : [];
+    const warnings = unknown.length > 0 ? [unfamiliarPromptWarning(model.name, unknown, pipeline.config.examplePrompts)] : [];
+    if (spec.fast_decode && !pipeline.config.files.vaeDecoderTiny) {
+      warnings.push({ code: 'no_fast_decoder', message: `${model.name} has no tiny decoder (vae_decoder_tiny/), so the full VAE decodes the images` });
+    }
+    return warnings;
   }
 
   /** The model's family, the size it was trained at, the grid its sizes must fit, what it recommends, and prompts it draws well. */
@@ -98,6 +102,8 @@ export class DiffusionEngine implements Engine {
     const { config } = await this.pipeline(model);
     return {
       family: config.family,
+      // A tiny decoder (TAESD) gives a preview on every step and fast_decode.
+      tiny_decoder: config.files.vaeDecoderTiny !== undefined,
       native_size: config.defaultSize,
       size_multiple: config.sizeMultiple,
       defaults: { ...GENERATION_DEFAULTS, ...config.defaults, width: config.defaultWidth, height: config.defaultHeight },
@@ -178,6 +184,7 @@ export class DiffusionEngine implements Engine {
       seed: spec.seed ?? randomSeed(),
       count: spec.n,
       tiledVae: spec.tiled_vae,
+      fastDecode: spec.fast_decode,
     };
     if (spec.operation === 'txt2img') return { ...base, ...txt2imgSize(spec, pipeline.config) };
 

@@ -30,11 +30,15 @@ export interface DiffusionModelConfig {
     vaeDecoder: string;
     /** Absent in text-to-image-only exports; img2img and inpainting then say so. */
     vaeEncoder: string | undefined;
+    /** A tiny autoencoder decoder (TAESD), optional: previews on every step and fast decodes. */
+    vaeDecoderTiny: string | undefined;
     tokenizer: string;
   };
   scheduler: SchedulerConfig;
   /** Latents are multiplied by this after encoding and divided before decoding. */
   scalingFactor: number;
+  /** The same for the tiny decoder: 1 for TAESD, which reads the UNet's latents as they are. */
+  tinyScalingFactor: number;
   latentChannels: number;
   /** Pixels per latent cell along each side (8 for SD, 4 for darkroom-tiny). */
   vaeScaleFactor: number;
@@ -83,6 +87,7 @@ export async function readModelConfig(root: string): Promise<DiffusionModelConfi
     vaeDecoder: join(root, 'vae_decoder', 'model.onnx'),
     vaeEncoder: existsSync(join(root, 'vae_encoder', 'model.onnx')) ? join(root, 'vae_encoder', 'model.onnx') : undefined,
     tokenizer: join(root, 'tokenizer'),
+    vaeDecoderTiny: existsSync(join(root, 'vae_decoder_tiny', 'model.onnx')) ? join(root, 'vae_decoder_tiny', 'model.onnx') : undefined,
     textEncoder2: undefined as string | undefined,
     tokenizer2: undefined as string | undefined,
   };
@@ -130,6 +135,7 @@ export async function readModelConfig(root: string): Promise<DiffusionModelConfi
     files,
     scheduler,
     scalingFactor: numberOr(vae.scaling_factor, 0.18215),
+    tinyScalingFactor: numberOr(((await readJson(join(root, 'vae_decoder_tiny', 'config.json'))) ?? {}).scaling_factor, 1),
     latentChannels,
     vaeScaleFactor,
     sizeMultiple,

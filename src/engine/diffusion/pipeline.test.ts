@@ -184,3 +184,30 @@ describe('bad requests', () => {
     expect((await preview!).width).toBe(64);
   });
 });
+
+describe('the tiny decoder (vae_decoder_tiny, TAESD)', () => {
+  /** PSNR in dB of two images of one size. */
+  function psnr(a: RgbImage, b: RgbImage): number {
+    let sum = 0;
+    for (let i = 0; i < a.data.length; i++) sum += (a.data[i]! - b.data[i]!) ** 2;
+    return 10 * Math.log10((255 * 255) / (sum / a.data.length));
+  }
+
+  it('gives a cheap preview on every step, close to the full decoder', async () => {
+    const previews: { cheap: boolean; image: RgbImage }[] = [];
+    const { images } = await pipeline.generate({ ...base, steps: 8 }, { onStep: async (p) => void previews.push({ cheap: p.cheapPreview, image: await p.preview() }) });
+    expect(previews.map((p) => p.cheap)).toEqual(Array(8).fill(true));
+    // The last step's estimate is the final image: the tiny decoder's picture of it.
+    const quality = psnr(previews.at(-1)!.image, images[0]!.image);
+    console.log(`tiny decoder vs full VAE on the final latents: ${quality.toFixed(1)} dB`);
+    expect(quality).toBeGreaterThan(22);
+  });
+
+  it('decodes the final images when fast_decode asks, a little differently from the full decoder', async () => {
+    const full = (await pipeline.generate(base)).images[0]!.image;
+    const fast = (await pipeline.generate({ ...base, fastDecode: true })).images[0]!.image;
+    const difference = meanAbsDiff(full, fast);
+    expect(difference).toBeGreaterThan(0.5);
+    expect(difference).toBeLessThan(12);
+  });
+});

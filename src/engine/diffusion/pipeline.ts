@@ -57,13 +57,17 @@ export interface GenerateRequest {
   sizeConditioning?: { originalWidth: number; originalHeight: number; cropTop: number; cropLeft: number };
   /** Run the VAE in overlapping tiles: true, false, or (absent) above 1.5x the native side. */
   tiledVae?: boolean;
+  /** Decode the final images with the tiny decoder, when the model has one. */
+  fastDecode?: boolean;
 }
 
 export interface StepProgress {
   step: number;
   total: number;
-  /** Decodes the current estimate of the first image; costs one VAE decode, so ask sparingly. */
+  /** Decodes the current estimate of the first image: with the tiny decoder when the model has one, else one full VAE decode. */
   preview(): Promise<RgbImage>;
+  /** The preview comes from the tiny decoder: cheap enough for every step. */
+  cheapPreview: boolean;
 }
 
 export interface GenerateOptions {
@@ -195,13 +199,20 @@ export class DiffusionPipeline {
         x = x.map((v, j) => keepMask[j]! * v + (1 - keepMask[j]!) * known[j]!);
       }
       const denoised = result.denoised;
-      await options.onStep?.({ step: i - start + 1, total, preview: () => this.decode(denoised.subarray(0, latentSize), w, h, request.tiledVae) });
+      const previewDecoder = config.files.vaeDecoderTiny ? 'tiny' : 'full';
+      await options.onStep?.({
+        step: i - start + 1,
+        total,
+        preview: () => this.decode(denoised.subarray(0, latentSize), w, h, request.tiledVae, previewDecoder),
+        cheapPreview: previewDecoder === 'tiny',
+      });
     }
     throwIfCancelled(signal);
 
     const images: GenerateResult['images'] = [];
     for (let k = 0; k < batch; k++) {
-      let image = await this.decode(x.subarray(k * latentSize, (k + 1) * latentSize), w, h, request.tiledVae);
+      const decoder = request.fastDecode && config.files.vaeDecoderTiny ? 'tiny' : 'full';
+      let image = await this.decode(x.subarray(k * latentSize, (k + 1) * latentSize), w, h, request.tiledVae, decoder);
       if (request.mask && request.image) image = composite(request.image, image, request.mask);
       images.push({ seed: request.seed + k, image });
     }
@@ -287,14 +298,17 @@ export class DiffusionPipeline {
     return repeat(concatChannels(1, [latentMask, latents]), batch);
   }
 
-  private async decode(latents: Float32Array, w: number, h: number, tiled: boolean | undefined): Promise<RgbImage> {
-    const decoder = await this.model(this.config.files.vaeDecoder);
+  /** Pixels of one image's latents, by the full VAE decoder or the tiny one (TAESD). */
+  private async decode(latents: Float32Array, w: number, h: number, tiled: boolean | undefined, which: 'full' | 'tiny'): Promise<RgbImage> {
+    const { files } = this.config;
+    const tiny = which === 'tiny' && files.vaeDecoderTiny !== undefined;
+    const decoder = await this.model(tiny ? files.vaeDecoderTiny! : files.vaeDecoder);
     const { latentChannels: channels, vaeScaleFactor: factor } = this.config;
     const decode = async (tile: Float32Array, height: number, width: number) => {
       const out = await decoder.run({ latent_sample: { kind: 'float', data: tile, dims: [1, channels, height, width] } });
       return (out.sample ?? out[decoder.outputNames[0]!]!).data;
     };
-    const scaled = scale(latents, 1 / this.config.scalingFactor);
+    const scaled = scale(latents, 1 / (tiny ? this.config.tinyScalingFactor : this.config.scalingFactor));
     const { tile, overlap } = this.tileSize();
     const pixels = this.tiles(w * factor, h * factor, tiled)
       ? await decodeTiled(scaled, { channels, height: h, width: w }, { tile: tile / factor, overlap: overlap / factor, factor }, decode)

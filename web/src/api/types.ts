@@ -78,6 +78,28 @@ interface GenerationParams {
   right?: number;
   top?: number;
   bottom?: number;
+  /** Text to image: draw at the base size, enlarge, redraw (A1111's hires fix). */
+  hires?: HiresRequest;
+  /** Decode in overlapping tiles (the server tiles big images by itself). */
+  tiled_vae?: boolean;
+  /** Decode with the model's tiny decoder, when it has one. */
+  fast_decode?: boolean;
+}
+
+export const HIRES_UPSCALERS = [
+  { name: 'latent', label: 'Latent (bilinear)' },
+  { name: 'latent-nearest', label: 'Latent (nearest)' },
+  { name: 'lanczos', label: 'Lanczos (pixels)' },
+  { name: 'nearest', label: 'Nearest (pixels)' },
+] as const;
+export type HiresUpscaler = (typeof HIRES_UPSCALERS)[number]['name'];
+
+export interface HiresRequest {
+  scale: number;
+  upscaler: HiresUpscaler;
+  strength: number;
+  /** Second-pass steps; absent: the first pass's. */
+  steps?: number;
 }
 
 /** Something the job will do other than the caller may expect; it runs all the same. */
@@ -146,6 +168,12 @@ export interface ModelInfo {
   /** Optional hints a later server may add; the studio falls back to known defaults. */
   native_size?: number;
   size_multiple?: number;
+  /** "sd" (SD 1.x/2.x) or "sdxl". */
+  family?: string;
+  /** What the model runs with when a request names none (its darkroom.json, else Darkroom's). */
+  defaults?: { steps: number; guidance: number; scheduler: SchedulerName; width: number; height: number };
+  /** The model has a tiny decoder: previews on every step, and fast decoding. */
+  tiny_decoder?: boolean;
 }
 
 export interface ModelList {

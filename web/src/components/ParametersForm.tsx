@@ -18,6 +18,21 @@ interface Props {
   showSize?: boolean;
 }
 
+const FAMILIES: Record<string, string> = { sd: 'Stable Diffusion 1.x/2.x', sdxl: 'SDXL' };
+
+/** What kind of model this is and what it recommends, in one line. */
+function ModelNote({ model }: { model: ModelInfo | undefined }) {
+  if (!model?.family) return null;
+  const d = model.defaults;
+  const scheduler = d ? (SCHEDULERS.find((s) => s.name === d.scheduler)?.label ?? d.scheduler) : '';
+  return (
+    <p className="hint model-note">
+      {FAMILIES[model.family] ?? model.family}
+      {d ? ` · recommends ${d.steps} steps, guidance ${d.guidance}, ${scheduler}, ${d.width}×${d.height}` : ''}
+    </p>
+  );
+}
+
 export function modelOf(models: ModelInfo[], name: string): ModelInfo | undefined {
   return models.find((m) => m.name === name);
 }
@@ -32,11 +47,19 @@ export function ParametersForm({ value, onChange, models, showSize = true }: Pro
         models={models.models}
         error={models.error}
         onChange={(model) => {
-          const next = gridOf(modelOf(models.models, model) ?? { name: model });
-          // A new model starts at its own native size (64 for the tiny model, 512 for SD).
-          onChange({ model, ...(showSize ? { width: next.native, height: next.native } : {}) });
+          const info = modelOf(models.models, model);
+          const next = gridOf(info ?? { name: model });
+          const recommended = info?.defaults;
+          // A new model starts with its own recommendations (a Turbo model: few steps, no
+          // guidance) at its own size (64 for the tiny models, 512 for SD).
+          onChange({
+            model,
+            ...(recommended ? { steps: recommended.steps, guidance: recommended.guidance, scheduler: recommended.scheduler } : {}),
+            ...(showSize ? { width: recommended?.width ?? next.native, height: recommended?.height ?? next.native } : {}),
+          });
         }}
       />
+      <ModelNote model={modelOf(models.models, value.model)} />
       {showSize ? <SizeField width={value.width} height={value.height} grid={grid} onChange={(size) => onChange(size)} /> : null}
       <div className="field-pair">
         <SliderField label="Steps" name="steps" value={value.steps} min={1} max={LIMITS.maxSteps} step={1} onChange={(steps) => onChange({ steps })} />

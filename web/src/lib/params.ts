@@ -1,8 +1,8 @@
 // The parameters the studio's forms edit, their defaults, and the conversions to a job
 // request and back from a job (to reuse a result's parameters).
 
-import type { GenerationRequest, ImageView, JobView, Margins, Operation, SchedulerName, ToolOperation, ToolRequest, UpscaleFactor } from '../api/types';
-import { LIMITS, SCHEDULERS } from '../api/types';
+import type { GenerationRequest, HiresRequest, ImageView, JobView, Margins, Operation, SchedulerName, ToolOperation, ToolRequest, UpscaleFactor } from '../api/types';
+import { HIRES_UPSCALERS, LIMITS, SCHEDULERS } from '../api/types';
 
 export const EXAMPLE_PROMPT = 'a red circle on a blue background';
 export const DEFAULT_MODEL = 'darkroom-tiny';
@@ -21,7 +21,21 @@ export interface GenerationParams {
   n: number;
   /** A style preset's name (see GET /api/v1/styles); null: the prompt as typed. */
   style: string | null;
+  /** Decode in tiles even below the size where the server starts to by itself. */
+  tiled_vae: boolean;
+  /** Decode with the model's tiny decoder (faster, a little softer). */
+  fast_decode: boolean;
+  /** Text to image only: hires fix, when on. */
+  hires: HiresParams;
 }
+
+export interface HiresParams extends HiresRequest {
+  enabled: boolean;
+  /** The second pass's steps; null: the first pass's. */
+  steps?: number;
+}
+
+export const DEFAULT_HIRES: HiresParams = { enabled: false, scale: 2, upscaler: 'latent', strength: 0.7 };
 
 /** What the Edit page does: img2img, inpaint, style transfer, outpaint ("extend") or blend. */
 export const EDIT_MODES = ['img2img', 'inpaint', 'style', 'outpaint', 'blend'] as const;
@@ -55,6 +69,9 @@ export const DEFAULT_PARAMS: GenerationParams = {
   seed: null,
   n: 1,
   style: null,
+  tiled_vae: false,
+  fast_decode: false,
+  hires: DEFAULT_HIRES,
 };
 
 export const NO_MARGINS: Margins = { left: 0, right: 0, top: 0, bottom: 0 };
@@ -100,11 +117,26 @@ export function sanitizeParams<T extends GenerationParams>(value: unknown, defau
   if (v.seed === null || (isNumber(v.seed) && v.seed >= 0)) out.seed = v.seed as number | null;
   if (isNumber(v.n)) out.n = clamp(Math.round(v.n), 1, LIMITS.maxBatch);
   if (v.style === null || (typeof v.style === 'string' && v.style)) out.style = v.style;
+  if (typeof v.tiled_vae === 'boolean') out.tiled_vae = v.tiled_vae;
+  if (typeof v.fast_decode === 'boolean') out.fast_decode = v.fast_decode;
+  if (v.hires && typeof v.hires === 'object') out.hires = sanitizeHires(v.hires);
   const edit = out as Partial<EditParams>;
   if ('mode' in defaults && EDIT_MODES.includes(v.mode as EditMode)) edit.mode = v.mode as EditMode;
   if ('strength' in defaults && isNumber(v.strength)) edit.strength = clamp(v.strength, 0, 1);
   if ('margins' in defaults && v.margins && typeof v.margins === 'object') edit.margins = sanitizeMargins(v.margins);
   return out;
+}
+
+function sanitizeHires(value: object): HiresParams {
+  const v = value as Record<string, unknown>;
+  const upscaler = HIRES_UPSCALERS.find((u) => u.name === v.upscaler)?.name ?? DEFAULT_HIRES.upscaler;
+  return {
+    enabled: v.enabled === true,
+    scale: isNumber(v.scale) ? clamp(v.scale, 1, 4) : DEFAULT_HIRES.scale,
+    upscaler,
+    strength: isNumber(v.strength) ? clamp(v.strength, 0, 1) : DEFAULT_HIRES.strength,
+    ...(isNumber(v.steps) ? { steps: clamp(Math.round(v.steps), 1, LIMITS.maxSteps) } : {}),
+  };
 }
 
 function sanitizeMargins(value: object): Margins {
@@ -124,11 +156,21 @@ function generation(p: GenerationParams) {
     scheduler: p.scheduler,
     n: p.n,
     ...(p.seed !== null ? { seed: p.seed } : {}),
+    ...(p.tiled_vae ? { tiled_vae: true } : {}),
+    ...(p.fast_decode ? { fast_decode: true } : {}),
   };
 }
 
 export function txt2imgRequest(p: GenerationParams): GenerationRequest {
-  return { operation: 'txt2img', ...generation(p), width: p.width, height: p.height, ...(p.style ? { style: p.style } : {}) };
+  const { enabled, ...hires } = p.hires;
+  return {
+    operation: 'txt2img',
+    ...generation(p),
+    width: p.width,
+    height: p.height,
+    ...(p.style ? { style: p.style } : {}),
+    ...(enabled ? { hires } : {}),
+  };
 }
 
 /**
@@ -166,8 +208,9 @@ export function paramsFromJob<T extends GenerationParams>(job: JobView, image: P
     prompt: job.prompt ?? current.prompt,
     negative_prompt: job.negative_prompt ?? current.negative_prompt,
     model: job.model,
-    width: image?.width ?? job.width ?? current.width,
-    height: image?.height ?? job.height ?? current.height,
+    // A hires image is larger than the size its first pass was drawn at, which is what to reuse.
+    width: (job.hires ? undefined : image?.width) ?? job.width ?? current.width,
+    height: (job.hires ? undefined : image?.height) ?? job.height ?? current.height,
     steps: job.steps,
     guidance: job.guidance,
     scheduler: job.scheduler,
@@ -176,6 +219,9 @@ export function paramsFromJob<T extends GenerationParams>(job: JobView, image: P
     // A text-to-image job without a style was made without one; an edit's style is kept
     // for the Style mode.
     style: job.style ?? (job.operation === 'txt2img' ? null : current.style),
+    tiled_vae: job.tiled_vae ?? false,
+    fast_decode: job.fast_decode ?? false,
+    hires: job.hires ? { ...job.hires, enabled: true } : job.operation === 'txt2img' ? { ...current.hires, enabled: false } : current.hires,
     ...(job.strength !== undefined && 'strength' in current ? { strength: job.strength } : {}),
     ...(job.operation === 'outpaint' && 'margins' in current ? { margins: sanitizeMargins(job) } : {}),
   };
@@ -265,6 +311,7 @@ export function describeJob(job: JobView): string {
   if (job.operation === 'outpaint') parts.unshift(describeMargins(job));
   if (job.operation === 'blend' && job.weights) parts.unshift(`weights ${describeWeights(job.weights)}`);
   if (job.strength !== undefined && job.operation !== 'txt2img') parts.push(`strength ${job.strength}`);
+  if (job.hires) parts.push(`hires ${job.hires.scale}× at ${job.hires.strength}`);
   if (job.model !== DEFAULT_MODEL) parts.push(job.model);
   return parts.join(' · ');
 }

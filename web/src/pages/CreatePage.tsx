@@ -6,7 +6,8 @@ import { useRef, useState, type FormEvent } from 'react';
 import { SCHEDULERS, type ImageView, type JobView, type JobWarning } from '../api/types';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { Icon } from '../components/Icon';
-import { ParametersForm } from '../components/ParametersForm';
+import { AdvancedFields } from '../components/AdvancedFields';
+import { modelOf, ParametersForm } from '../components/ParametersForm';
 import { ProgressView } from '../components/ProgressView';
 import { PromptFields } from '../components/PromptFields';
 import { PromptHint } from '../components/PromptHint';
@@ -153,6 +154,7 @@ export function CreatePage({ active, params, setParams, models, styles, onEditIm
           </summary>
           <div className="settings-body">
             <ParametersForm value={params} onChange={update} models={models} />
+            <AdvancedFields value={params} onChange={update} model={modelOf(models.models, params.model)} showHires />
           </div>
         </details>
       </form>

@@ -13,6 +13,7 @@ import { Icon, type IconName } from '../components/Icon';
 import { ImageTools } from '../components/ImageTools';
 import { MaskPainter, type MaskPainterHandle } from '../components/MaskPainter';
 import { MODES, ModeSwitch } from '../components/ModeSwitch';
+import { AdvancedFields } from '../components/AdvancedFields';
 import { modelOf, ParametersForm } from '../components/ParametersForm';
 import { ProgressView } from '../components/ProgressView';
 import { PromptFields } from '../components/PromptFields';
@@ -266,6 +267,7 @@ export function EditPage({ active, params, setParams, models, styles, source, se
         <details className="more-settings">
           <summary>More settings</summary>
           <ParametersForm value={params} onChange={update} models={models} showSize={false} />
+          <AdvancedFields value={params} onChange={update} model={modelOf(models.models, params.model)} />
         </details>
         {blending ? null : (
           <ImageTools

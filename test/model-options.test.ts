@@ -1,8 +1,9 @@
-// A model's recommended settings (darkroom.json "defaults": steps, guidance, scheduler,
-// size) are what a request that leaves them out runs with, on every interface; what a
-// request names wins; the stored job shows what ran; a bad value is the model's fault.
+// What a model folder may carry beyond its graphs: recommended settings (darkroom.json
+// "defaults": steps, guidance, scheduler, size), which a request that leaves them out runs
+// with on every interface (what a request names wins; the stored job shows what ran; a bad
+// value is the model's fault), and a tiny decoder, whose absence fast_decode is told of.
 
-import { cp, writeFile } from 'node:fs/promises';
+import { cp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './helpers/server.js';
@@ -19,6 +20,8 @@ beforeAll(async () => {
   await writeFile(join(models, 'tiny-turbo', 'darkroom.json'), JSON.stringify({ defaults: TURBO }));
   await cp(TINY_DIR, join(models, 'tiny-broken'), { recursive: true });
   await writeFile(join(models, 'tiny-broken', 'darkroom.json'), JSON.stringify({ defaults: { steps: 0, scheduler: 'warp' } }));
+  await cp(TINY_DIR, join(models, 'tiny-plain'), { recursive: true });
+  await rm(join(models, 'tiny-plain', 'vae_decoder_tiny'), { recursive: true });
 });
 afterAll(() => server.close());
 
@@ -70,5 +73,22 @@ describe("a model's recommended defaults", () => {
     expect(status).toBe(422);
     expect(body.error.code).toBe('model_invalid');
     expect(body.error.message).toMatch(/darkroom\.json: defaults: steps/);
+  });
+});
+
+describe('fast_decode', () => {
+  it('warns, and decodes with the full VAE, on a model without a tiny decoder', async () => {
+    const created = await post('/api/v1/jobs', { operation: 'txt2img', prompt: 'a red circle', model: 'tiny-plain', steps: 4, fast_decode: true });
+    expect(created.status).toBe(202);
+    expect(created.body.warnings).toEqual([expect.objectContaining({ code: 'no_fast_decoder' })]);
+    await waitForJob(server.url, created.body.id);
+    const { models } = (await (await fetch(`${server.url}/api/v1/models`)).json()) as { models: { name: string; tiny_decoder: boolean }[] };
+    expect(models.find((m) => m.name === 'tiny-plain')?.tiny_decoder).toBe(false);
+    expect(models.find((m) => m.name === 'darkroom-tiny')?.tiny_decoder).toBe(true);
+  });
+
+  it('gives no warning where the model has one', async () => {
+    const created = await post('/api/v1/jobs', { operation: 'txt2img', prompt: 'a red circle', steps: 4, fast_decode: true });
+    expect(created.body.warnings).toBeUndefined();
   });
 });
