@@ -125,9 +125,13 @@ describe('hires fix (enable_hr)', () => {
     expect(meanAbsDiff(a, b)).toBeLessThan(40);
   });
 
-  it('sizes by hr_resize_x/y when given and refuses an upscaler it does not have', async () => {
+  it('sizes by hr_resize_x/y when given, runs ESRGAN names, and refuses an upscaler it does not have', async () => {
     const { body } = await post('/sdapi/v1/txt2img', { prompt: 'a red square', steps: 4, width: 64, height: 64, enable_hr: true, hr_resize_x: 96, hr_resize_y: 80 });
     expect(await sharp(Buffer.from(body.images[0], 'base64')).metadata()).toMatchObject({ width: 96, height: 80 });
+    const esrgan = await post('/sdapi/v1/txt2img', { prompt: 'a red square', steps: 4, width: 64, height: 64, enable_hr: true, hr_upscaler: 'ESRGAN_4x', hr_second_pass_steps: 3 });
+    expect(esrgan.status).toBe(200);
+    expect(await sharp(Buffer.from(esrgan.body.images[0], 'base64')).metadata()).toMatchObject({ width: 128, height: 128 });
+    expect(JSON.parse(esrgan.body.info).extra_generation_params['Hires upscaler']).toBe('ESRGAN_4x');
     const refused = await post('/sdapi/v1/txt2img', { prompt: 'a red square', steps: 4, enable_hr: true, hr_upscaler: 'SwinIR 4x' });
     expect(refused.status).toBe(400);
     expect(refused.body.error.message).toContain('Unknown hr_upscaler "SwinIR 4x"');

@@ -44,9 +44,10 @@ const generation = {
 
 /**
  * How hires fix enlarges the first pass before the second: in latent space (bilinear, as
- * A1111's "Latent", or nearest) or the decoded picture in pixels (Lanczos, nearest).
+ * A1111's "Latent", or nearest) or the decoded picture in pixels (Lanczos, nearest, or
+ * ESRGAN with the upscale tool's weights).
  */
-export const HIRES_UPSCALERS = ['latent', 'latent-nearest', 'lanczos', 'nearest'] as const;
+export const HIRES_UPSCALERS = ['latent', 'latent-nearest', 'lanczos', 'nearest', 'esrgan-slim', 'esrgan-medium', 'esrgan-thick'] as const;
 export type HiresUpscaler = (typeof HIRES_UPSCALERS)[number];
 
 /** Hires fix as AUTOMATIC1111 does it: draw at the base size, enlarge, redraw with img2img. */

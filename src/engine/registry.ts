@@ -66,7 +66,7 @@ export function localEngines(config: EngineConfig) {
   const device = chooseDevice(config.device, config.threads);
   const catalog = new ModelCatalog(config);
   const sessions = new SessionPool({ device });
-  const diffusion = new DiffusionEngine(catalog, sessions, config.memoryBudget);
   const tools = new ToolsEngine(config.maxPixels, { device });
+  const diffusion = new DiffusionEngine(catalog, sessions, config.memoryBudget, (image, options) => tools.upscale(image, options));
   return { catalog, sessions, device, registry: new EngineRegistry(catalog, [diffusion, tools]) };
 }

@@ -5,9 +5,9 @@
 
 import { DarkroomError } from '../../domain/errors.js';
 import { sharedLoad } from '../../domain/shared-load.js';
-import { onWhite, type Mask, type RgbImage } from '../../domain/image.js';
+import { onWhite, type AnyImage, type Mask, type RgbImage } from '../../domain/image.js';
 import type { JobWarning } from '../../domain/warning.js';
-import { DIFFUSION_OPERATIONS, isDiffusion, GENERATION_DEFAULTS, type DiffusionSpec, type GenerationDefaults, type HiresSpec, type JobSpec, type Operation } from '../../domain/job.js';
+import { DIFFUSION_OPERATIONS, isDiffusion, GENERATION_DEFAULTS, type DiffusionSpec, type GenerationDefaults, type HiresSpec, type HiresUpscaler, type JobSpec, type Operation } from '../../domain/job.js';
 import { extendCanvas, fitSize, onGrid, resizeImage, resizeMask } from '../../images/codec.js';
 import type { ModelCatalog, ModelEntry } from '../../models/catalog.js';
 import type { Engine, EngineJob, EngineResult, RunContext } from '../engine.js';
@@ -33,6 +33,8 @@ export class DiffusionEngine implements Engine {
     private readonly sessions: SessionPool,
     /** Bytes one job may use at its peak (see memory.ts). */
     private readonly memoryBudget = Infinity,
+    /** ESRGAN, for hires fix's esrgan-* upscalers (the image tools' upscaler). */
+    private readonly upscale?: Upscale,
   ) {}
 
   supports(operation: Operation, model: ModelEntry | undefined): boolean {
@@ -162,11 +164,21 @@ export class DiffusionEngine implements Engine {
       const latents = first.latents.subarray(k * c * h * w, (k + 1) * c * h * w);
       second.imageLatents = resizeLatents(latents, c, h, w, target.height / f, target.width / f, hires.upscaler === 'latent' ? 'bilinear' : 'nearest');
     } else {
-      second.image = await resizeImage(first.images[k]!.image, target.width, target.height, hires.upscaler === 'lanczos' ? 'lanczos3' : 'nearest');
+      const image = await this.enlarge(first.images[k]!.image, target, hires.upscaler, context.signal);
+      second.image = await resizeImage(image, target.width, target.height, hires.upscaler === 'nearest' ? 'nearest' : 'lanczos3');
     }
     const result = await pipeline.generate(second, { signal: context.signal, onStep: progress.onStep });
     progress.next();
     return result.images[0]!;
+  }
+
+  /** The first pass's picture enlarged for the second: by ESRGAN (at least to the target, then resized), or left to the resize. */
+  private async enlarge(image: RgbImage, target: { width: number; height: number }, upscaler: HiresUpscaler, signal: AbortSignal): Promise<RgbImage> {
+    if (!upscaler.startsWith('esrgan-')) return image;
+    if (!this.upscale) throw new DarkroomError('unsupported_operation', `The ${upscaler} upscaler is not available in this process`);
+    const needed = Math.max(target.width / image.width, target.height / image.height);
+    const scale = ([2, 3, 4, 8] as const).find((s) => s >= needed) ?? 8;
+    return onWhite(await this.upscale(image, { scale, model: upscaler.slice('esrgan-'.length) as 'slim' | 'medium' | 'thick', signal }));
   }
 
   /** Turns a job into one pipeline request. */
@@ -225,6 +237,8 @@ export class DiffusionEngine implements Engine {
     return fitSize(width, height, target, factor);
   }
 }
+
+export type Upscale = (image: RgbImage, options: { scale: 2 | 3 | 4 | 8; model: 'slim' | 'medium' | 'thick'; signal: AbortSignal }) => Promise<AnyImage>;
 
 /** A text-to-image size: as asked (one side asked makes a square), else the model's recommended size. */
 function txt2imgSize(spec: DiffusionSpec, config: DiffusionModelConfig): { width: number; height: number } {

@@ -298,8 +298,8 @@ export class DiffusionPipeline {
     return repeat(concatChannels(1, [latentMask, latents]), batch);
   }
 
-  /** Pixels of one image's latents, by the full VAE decoder or the tiny one (TAESD). */
-  private async decode(latents: Float32Array, w: number, h: number, tiled: boolean | undefined, which: 'full' | 'tiny'): Promise<RgbImage> {
+  /** Pixels of one image's scaled latents [C, h, w], by the full VAE decoder or the tiny one (TAESD). */
+  async decode(latents: Float32Array, w: number, h: number, tiled: boolean | undefined, which: 'full' | 'tiny'): Promise<RgbImage> {
     const { files } = this.config;
     const tiny = which === 'tiny' && files.vaeDecoderTiny !== undefined;
     const decoder = await this.model(tiny ? files.vaeDecoderTiny! : files.vaeDecoder);

@@ -9,7 +9,8 @@ import type { ModelEntry } from '../../models/catalog.js';
 import type { OnnxDevice } from '../device.js';
 import type { Engine, EngineJob, EngineResult, RunContext } from '../engine.js';
 import { BackgroundRemover } from './background-removal.js';
-import { Upscaler } from './upscaler.js';
+import type { ToolImage } from './tool-image.js';
+import { Upscaler, type UpscaleOptions } from './upscaler.js';
 
 const TOOL_OPERATIONS: readonly Operation[] = ['upscale', 'remove-background'];
 
@@ -56,10 +57,20 @@ export class ToolsEngine implements Engine {
     const input = job.images[0];
     if (!input) throw new DarkroomError('invalid_parameter', `${spec.operation} needs an image`);
     const options = { maxPixels: this.maxPixels, signal: context.signal };
+    return { images: [{ seed: null, image: await this.busy(() => this.apply(spec, input, options, context)) }], warnings: [] };
+  }
+
+  /** ESRGAN for another engine (hires fix), with the same loading and idle release as a job's. */
+  upscale(image: ToolImage, options: Pick<UpscaleOptions, 'scale' | 'model' | 'signal'>): Promise<ToolImage> {
+    return this.busy(() => this.upscaler.upscale(image, { ...options, maxPixels: this.maxPixels }));
+  }
+
+  /** Runs `work` with the networks held; the last one to end starts the idle countdown. */
+  private async busy<T>(work: () => Promise<T>): Promise<T> {
     clearTimeout(this.idle);
     this.running++;
     try {
-      return { images: [{ seed: null, image: await this.apply(spec, input, options, context) }], warnings: [] };
+      return await work();
     } finally {
       if (--this.running === 0) {
         this.idle = setTimeout(() => void this.release(), this.options.idleMs ?? 600_000);

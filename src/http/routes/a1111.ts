@@ -99,7 +99,7 @@ const Txt2ImgRequest = z.object({
 });
 type Txt2ImgRequest = z.infer<typeof Txt2ImgRequest>;
 
-/** A1111's hr_upscaler names Darkroom runs: its latent modes (bicubic drawn bilinear) and plain resizes. */
+/** A1111's hr_upscaler names Darkroom runs: its latent modes (bicubic drawn bilinear), plain resizes, and ESRGAN (below). */
 const HIRES_UPSCALER_NAMES: Record<string, HiresUpscaler> = {
   latent: 'latent',
   'latent (antialiased)': 'latent',
@@ -115,11 +115,12 @@ const HIRES_UPSCALER_NAMES: Record<string, HiresUpscaler> = {
 /** The hires fix a txt2img request asks for, in Darkroom's terms. */
 function hiresOf(body: Txt2ImgRequest): HiresSpec | undefined {
   if (!body.enable_hr) return undefined;
-  const upscaler = HIRES_UPSCALER_NAMES[body.hr_upscaler.toLowerCase()];
+  // Every ESRGAN name (ESRGAN_4x, R-ESRGAN 4x+, R-ESRGAN 4x+ Anime6B, ...) runs on the upscale tool's weights.
+  const upscaler = /esrgan/i.test(body.hr_upscaler) ? (`esrgan-${upscalerFor(body.hr_upscaler)}` as const) : HIRES_UPSCALER_NAMES[body.hr_upscaler.toLowerCase()];
   if (!upscaler) {
     throw new DarkroomError(
       'invalid_parameter',
-      `Unknown hr_upscaler "${body.hr_upscaler}" (Darkroom has: Latent, Latent (antialiased), Latent (bicubic), Latent (nearest), Latent (nearest-exact), Lanczos, Nearest, None)`,
+      `Unknown hr_upscaler "${body.hr_upscaler}" (Darkroom has: Latent, Latent (antialiased), Latent (bicubic), Latent (nearest), Latent (nearest-exact), Lanczos, Nearest, None, and the ESRGAN ones: ESRGAN_4x, R-ESRGAN 4x+, R-ESRGAN 4x+ Anime6B)`,
     );
   }
   return {

@@ -91,6 +91,9 @@ export const HIRES_UPSCALERS = [
   { name: 'latent-nearest', label: 'Latent (nearest)' },
   { name: 'lanczos', label: 'Lanczos (pixels)' },
   { name: 'nearest', label: 'Nearest (pixels)' },
+  { name: 'esrgan-slim', label: 'ESRGAN slim (pixels)' },
+  { name: 'esrgan-medium', label: 'ESRGAN medium (pixels)' },
+  { name: 'esrgan-thick', label: 'ESRGAN thick (pixels)' },
 ] as const;
 export type HiresUpscaler = (typeof HIRES_UPSCALERS)[number]['name'];
 
