@@ -1,8 +1,12 @@
-// The service's own overhead, with a trivial engine (an 8x8 image, no inference): job
-// submission latency and throughput at fixed concurrency next to, in the same run, a bare
-// Fastify route and a minimal Fastify route doing one durable insert into a WAL SQLite
-// database (the essential work of a submission; the two take turns in slices, so the
-// ratio holds on a busy machine); event-stream latency from publish to client, idle RSS.
+// The service's own overhead: job submission latency and throughput at fixed concurrency
+// next to, in the same run, a bare Fastify route and a minimal Fastify route doing one
+// durable insert into a WAL SQLite database (the essential work of a submission; they take
+// turns in slices, so the ratios hold on a busy machine); event-stream latency from publish
+// to client; idle RSS. Submissions are measured twice: while the workers are busy with
+// long jobs, as when a queue builds up in use (`submit_rps`: the submission path alone),
+// and while a trivial engine (an 8x8 image, 10 steps of 2 ms) finishes a job every few
+// milliseconds in the same process (`submit_rps_while_completing`: each finished job costs
+// the server a claim, progress, an encrypted PNG written with fsync, and its rows).
 
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -26,6 +30,16 @@ const body = JSON.stringify({ operation: 'txt2img', prompt: 'a red circle', step
 
 /** Step emission times, read by the event-latency measurement (same process). */
 const emitted = new Map<string, number>();
+
+/** Holds every job until the benchmark ends: workers busy with long inference. */
+let releaseBusy: () => void = () => {};
+const busyUntilEnd = new Promise<void>((resolve) => (releaseBusy = resolve));
+const busyEngine: Pick<Engine, 'run'> = {
+  async run(job, context) {
+    await Promise.race([busyUntilEnd, new Promise((resolve) => context.signal.addEventListener('abort', resolve))]);
+    throw new Error('the benchmark ended');
+  },
+};
 
 const trivialEngine: Pick<Engine, 'run'> = {
   async run(job, context) {
@@ -122,6 +136,27 @@ async function minimalInsertServer(dir: string) {
   return { url, close: async () => (await server.close(), sqlite.close()) };
 }
 
+/** A Darkroom server with 4 workers on `engine`, in a data folder of its own. */
+async function startDarkroom(engine: Pick<Engine, 'run'>) {
+  const dataDir = await mkdtemp(join(tmpdir(), 'darkroom-bench-'));
+  // The engine stands in for inference, so image screening is off.
+  const config = loadConfig({ DARKROOM_DATA_DIR: dataDir, DARKROOM_QUEUE_LIMIT: '1000000', DARKROOM_WORKERS: '4', DARKROOM_PREVIEWS: '0', DARKROOM_MODERATION_IMAGES: 'off' });
+  const app = createApp(config, { runners: () => Array.from({ length: 4 }, () => new InlineRunner(engine)) });
+  const services = await app.services();
+  await services.start();
+  const server = await buildServer(services.http);
+  const url = await server.listen({ host: '127.0.0.1', port: 0 });
+  return {
+    url,
+    services,
+    async close() {
+      await server.close();
+      await app.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
 export async function serverBenchmark(): Promise<Record<string, unknown>> {
   const bare = Fastify({ logger: false });
   let bareId = 0;
@@ -130,29 +165,25 @@ export async function serverBenchmark(): Promise<Record<string, unknown>> {
   const minimalDir = await mkdtemp(join(tmpdir(), 'darkroom-bench-minimal-'));
   const minimal = await minimalInsertServer(minimalDir);
 
-  const dataDir = await mkdtemp(join(tmpdir(), 'darkroom-bench-'));
-  // The trivial engine measures the service, not the classifier: image screening is off.
-  const config = loadConfig({ DARKROOM_DATA_DIR: dataDir, DARKROOM_QUEUE_LIMIT: '1000000', DARKROOM_WORKERS: '4', DARKROOM_PREVIEWS: '0', DARKROOM_MODERATION_IMAGES: 'off' });
-  const app = createApp(config, { runners: () => Array.from({ length: 4 }, () => new InlineRunner(trivialEngine)) });
-  const services = await app.services();
-  await services.start();
-  const server = await buildServer(services.http);
-  const url = await server.listen({ host: '127.0.0.1', port: 0 });
+  const busy = await startDarkroom(busyEngine);
   await new Promise((r) => setTimeout(r, 500));
   global.gc?.();
   const idleRssMb = process.memoryUsage().rss / 1024 / 1024;
 
   const baseline = await load(`${bareUrl}/bare`);
-  const [sqliteInsert, submit] = (await alternate([`${minimal.url}/insert`, `${url}/api/v1/jobs`])) as [Load, Load];
+  // One Darkroom at a time: a server still finishing its queue would weigh on the other.
+  const [sqliteInsert, submit] = (await alternate([`${minimal.url}/insert`, `${busy.url}/api/v1/jobs`])) as [Load, Load];
+  releaseBusy();
+  await busy.close();
+  const completing = await startDarkroom(trivialEngine);
+  const [sqliteInsertAgain, whileCompleting] = (await alternate([`${minimal.url}/insert`, `${completing.url}/api/v1/jobs`])) as [Load, Load];
   // Let the queue drain so event latency is measured on an idle service.
-  while ((await services.jobStore.count('queued')) > 0) await new Promise((r) => setTimeout(r, 200));
-  const events = await eventLatency(url);
+  while ((await completing.services.jobStore.count('queued')) > 0) await new Promise((r) => setTimeout(r, 200));
+  const events = await eventLatency(completing.url);
 
-  await server.close();
+  await completing.close();
   await bare.close();
   await minimal.close();
-  await app.close();
-  await rm(dataDir, { recursive: true, force: true });
   await rm(minimalDir, { recursive: true, force: true });
   return {
     connections: CONNECTIONS,
@@ -169,6 +200,10 @@ export async function serverBenchmark(): Promise<Record<string, unknown>> {
     sqlite_insert_p50_ms: sqliteInsert.p50_ms,
     sqlite_insert_p99_ms: sqliteInsert.p99_ms,
     rps_ratio_vs_sqlite_insert: submit.rps / sqliteInsert.rps,
+    submit_rps_while_completing: whileCompleting.rps,
+    submit_while_completing_p50_ms: whileCompleting.p50_ms,
+    submit_while_completing_p99_ms: whileCompleting.p99_ms,
+    rps_ratio_while_completing_vs_sqlite_insert: whileCompleting.rps / sqliteInsertAgain.rps,
     sse_event_p50_ms: events.p50_ms,
     sse_event_p99_ms: events.p99_ms,
     sse_events_measured: events.events,

@@ -27,15 +27,25 @@ export function installOriginGuard(app: FastifyInstance, policy: OriginPolicy) {
   const origins = new Set(policy.origins.filter((o) => URL.canParse(o)).map((o) => new URL(o).origin));
   const names = new Set([...origins].map((o) => new URL(o).hostname));
   const openAt = origins.values().next().value ?? 'http://127.0.0.1:7860';
+  // Host headers already found served, so each request does not parse its Host again; a
+  // refused one is never kept, so no caller can grow this.
+  const served = new Set<string>();
 
   app.addHook('onRequest', async (request) => {
     const host = request.headers.host;
-    if (!policy.anyHost && host !== undefined && !hostServed(host, names)) {
-      throw new DarkroomError(
-        'host_not_allowed',
-        `This server does not answer to the name ${JSON.stringify(host.slice(0, 100))}: open it at ${openAt} or another loopback address, or add the origin to DARKROOM_ALLOWED_ORIGINS`,
-      );
+    if (!policy.anyHost && host !== undefined && !served.has(host)) {
+      if (!hostServed(host, names)) {
+        throw new DarkroomError(
+          'host_not_allowed',
+          `This server does not answer to the name ${JSON.stringify(host.slice(0, 100))}: open it at ${openAt} or another loopback address, or add the origin to DARKROOM_ALLOWED_ORIGINS`,
+        );
+      }
+      if (served.size < 64) served.add(host);
     }
+    checkOrigin(request);
+  });
+
+  function checkOrigin(request: FastifyRequest) {
     if (SAFE_METHODS.has(request.method) || hasApiKey(request)) return;
     const foreign = foreignOrigin(request, origins);
     if (foreign !== undefined) {
@@ -44,7 +54,7 @@ export function installOriginGuard(app: FastifyInstance, policy: OriginPolicy) {
         `A request that changes something must come from this server's own pages, not from ${foreign}; scripts send an API key (Authorization: Bearer dk_...), and DARKROOM_ALLOWED_ORIGINS lets another origin's pages in`,
       );
     }
-  });
+  }
 }
 
 /** Whether a Host header names this server: a loopback name or address (any port), or the host of an allowed origin. */

@@ -52,3 +52,29 @@ describe('ModelCatalog with a corrupt manifest', () => {
     expect(existsSync(join(root, 'models', 'b--broken'))).toBe(false);
   });
 });
+
+describe('ModelCatalog looking at the folders', () => {
+  it('answers resolves from one look for a second, and looks again for a name it does not know', async () => {
+    let now = 0;
+    const timed = new ModelCatalog({ builtInModelsDir: join(root, 'built-in'), modelsDir: join(root, 'models') }, () => now);
+    expect((await timed.resolve('tiny')).name).toBe('tiny');
+    await rm(join(root, 'built-in', 'tiny'), { recursive: true });
+    now = 900;
+    // Within the second: the look before the removal on disk still answers.
+    expect((await timed.resolve('tiny')).name).toBe('tiny');
+    await modelFolder(join(root, 'models', 'fresh'));
+    // A name the last look does not know is looked for again at once.
+    expect((await timed.resolve('fresh')).source).toBe('local');
+    now = 2000;
+    await expect(timed.resolve('tiny')).rejects.toMatchObject({ code: 'model_not_found' });
+    // The list always looks.
+    expect((await timed.list()).map((m) => m.name)).toEqual(['a/good', 'fresh']);
+  });
+
+  it('forgets a removed model at once', async () => {
+    const timed = new ModelCatalog({ builtInModelsDir: join(root, 'built-in'), modelsDir: join(root, 'models') }, () => 0);
+    expect((await timed.resolve('good')).name).toBe('a/good');
+    await timed.remove('a/good');
+    await expect(timed.resolve('good')).rejects.toMatchObject({ code: 'model_not_found' });
+  });
+});

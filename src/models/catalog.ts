@@ -61,22 +61,42 @@ async function readManifest(path: string): Promise<ModelManifest | Error> {
   }
 }
 
+/** How long one look at the model folders answers for: every submission resolves its model. */
+const FRESH_MS = 1000;
+
 export class ModelCatalog {
   /** The look at the folders under way, if any. */
   private scanning: Promise<FoundModel[]> | undefined;
+  /** The last look and when it began. */
+  private last: { found: FoundModel[]; at: number } | undefined;
+  /** Counts removals, so that a look begun before one does not bring the model back. */
+  private removals = 0;
 
-  constructor(private readonly dirs: { builtInModelsDir: string; modelsDir: string }) {}
+  constructor(
+    private readonly dirs: { builtInModelsDir: string; modelsDir: string },
+    /** Milliseconds on a steady clock. */
+    private readonly now: () => number = () => performance.now(),
+  ) {}
 
   /** The usable models; a folder whose manifest is unreadable is left out (resolving it says why). */
   async list(): Promise<ModelEntry[]> {
-    return (await this.scan()).filter((found) => !found.problem).map((found) => found.entry);
+    return (await this.scan(true)).filter((found) => !found.problem).map((found) => found.entry);
   }
 
-  /** The model by name; model_invalid when that model's manifest cannot be read. */
+  /**
+   * The model by name; model_invalid when that model's manifest cannot be read. A name the
+   * last look (within a second) does not know gets a fresh look, so a model pulled a
+   * moment ago is found at once.
+   */
   async resolve(name: string): Promise<ModelEntry> {
-    const found = this.find(name, await this.scan());
+    const recent = this.last && this.now() - this.last.at < FRESH_MS ? this.last.found : undefined;
+    const found = recent && this.known(name, recent) ? this.find(name, recent) : this.find(name, await this.scan(true));
     if (found.problem) throw found.problem;
     return found.entry;
+  }
+
+  private known(name: string, all: FoundModel[]): boolean {
+    return all.some((m) => m.entry.name === name || m.entry.name.split('/').pop() === name);
   }
 
   /** Deletes a pulled model, also one whose manifest is unreadable (the way to repair it). */
@@ -86,6 +106,8 @@ export class ModelCatalog {
       throw new DarkroomError('invalid_parameter', `${model.name} is built in and cannot be removed`);
     }
     await rm(model.path, { recursive: true, force: true });
+    this.removals++;
+    this.last = undefined;
     return model;
   }
 
@@ -101,10 +123,18 @@ export class ModelCatalog {
     throw new DarkroomError('model_not_found', `Unknown model "${name}" (installed: ${known}; see "darkroom models list")`);
   }
 
-  /** Callers at the same moment share one look at the folders (every queued job asks). */
-  private scan(): Promise<FoundModel[]> {
-    this.scanning ??= this.read().finally(() => (this.scanning = undefined));
+  /** Callers at the same moment share one look at the folders; `fresh` skips the last one's answer. */
+  private scan(fresh = false): Promise<FoundModel[]> {
+    if (!fresh && this.last && this.now() - this.last.at < FRESH_MS) return Promise.resolve(this.last.found);
+    this.scanning ??= this.look().finally(() => (this.scanning = undefined));
     return this.scanning;
+  }
+
+  private async look(): Promise<FoundModel[]> {
+    const [at, removals] = [this.now(), this.removals];
+    const found = await this.read();
+    if (removals === this.removals) this.last = { found, at };
+    return found;
   }
 
   private async read(): Promise<FoundModel[]> {

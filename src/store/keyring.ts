@@ -7,6 +7,7 @@
 // Sealed format: "DRK1" | 12-byte nonce | 16-byte tag | ciphertext.
 
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { randomBytesPooled } from '../domain/random-pool.js';
 import type { Kysely } from 'kysely';
 import { DarkroomError } from '../domain/errors.js';
 import type { Database } from './schema.js';
@@ -15,7 +16,7 @@ const MAGIC = Buffer.from('DRK1');
 export type Purpose = 'image' | 'prompt' | 'key';
 
 function seal(key: Buffer, plaintext: Buffer, aad: string): Buffer {
-  const nonce = randomBytes(12);
+  const nonce = randomBytesPooled(12);
   const cipher = createCipheriv('aes-256-gcm', key, nonce);
   cipher.setAAD(Buffer.from(aad));
   const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);

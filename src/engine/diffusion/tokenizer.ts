@@ -52,6 +52,7 @@ export class ClipTokenizer {
   readonly commaId: number | undefined;
   private readonly ranks = new Map<string, number>();
   private readonly cache = new Map<string, number[]>();
+  private readonly known = new Map<string, boolean>();
 
   constructor(private readonly files: TokenizerFiles) {
     const lines = files.merges.trim().split('\n');
@@ -101,8 +102,14 @@ export class ClipTokenizer {
 
   /** Whether the vocabulary holds the word whole (one token), rather than in pieces. */
   knows(word: string): boolean {
-    const ids = this.encode(word);
-    return ids.length === 1 && ids[0] !== this.files.vocab[EOS];
+    let known = this.known.get(word);
+    if (known === undefined) {
+      const ids = this.encode(word);
+      known = ids.length === 1 && ids[0] !== this.files.vocab[EOS];
+      // Asked for every word of every submission's prompt: words repeat.
+      if (this.known.size < 10_000) this.known.set(word, known);
+    }
+    return known;
   }
 
   /** The prompt as one or more windows of maxLength ids, [start, up to 75 ids, end, pad...], with each id's weight. */
