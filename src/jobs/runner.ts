@@ -157,7 +157,12 @@ export class ProcessRunner implements InferenceRunner {
       return;
     }
     this.settled(reply.id, pending);
-    if (reply.type === 'error') return pending.reject(new DarkroomError(reply.code, reply.message));
+    if (reply.type === 'error') {
+      // A job that ended early (cancelled between steps, failed) tells nothing of its peak,
+      // which onnxruntime keeps: a fresh process gives it back.
+      this.retire(pending.child);
+      return pending.reject(new DarkroomError(reply.code, reply.message));
+    }
     if ((reply.outcome.result.peakBytes ?? 0) > RECYCLE_ABOVE_BYTES) this.retire(pending.child);
     pending.resolve(reply.outcome);
   }

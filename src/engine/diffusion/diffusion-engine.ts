@@ -5,9 +5,9 @@
 
 import { DarkroomError } from '../../domain/errors.js';
 import { sharedLoad } from '../../domain/shared-load.js';
-import { onWhite, type AnyImage, type Mask, type RgbImage } from '../../domain/image.js';
+import { onWhite, type Mask, type RgbImage } from '../../domain/image.js';
 import type { JobWarning } from '../../domain/warning.js';
-import { DIFFUSION_OPERATIONS, isDiffusion, GENERATION_DEFAULTS, type DiffusionSpec, type GenerationDefaults, type HiresSpec, type HiresUpscaler, type JobSpec, type Operation } from '../../domain/job.js';
+import { DIFFUSION_OPERATIONS, isDiffusion, GENERATION_DEFAULTS, type DiffusionSpec, type GenerationDefaults, type JobSpec, type Operation } from '../../domain/job.js';
 import { extendCanvas, fitSize, onGrid, resizeImage, resizeMask } from '../../images/codec.js';
 import type { ModelCatalog, ModelEntry } from '../../models/catalog.js';
 import type { Engine, EngineJob, EngineResult, RunContext } from '../engine.js';
@@ -16,11 +16,11 @@ import { loadPipeline } from './load.js';
 import { fitJob, weightBytes, type Fit } from './memory.js';
 import type { DiffusionModelConfig } from './model-config.js';
 import type { SessionPool } from './onnx-session.js';
-import { hiresSize, isLatentUpscaler, resizeLatents } from './hires.js';
-import type { DiffusionPipeline, GenerateRequest, GenerateResult, StepProgress } from './pipeline.js';
+import { hiresSize, isLatentUpscaler, secondPass, secondPassSteps, type Upscale } from './hires.js';
+import type { DiffusionPipeline, GenerateRequest, StepProgress } from './pipeline.js';
 import { unfamiliarPromptWarning, unfamiliarWords } from './prompt-coverage.js';
 import { randomSeed } from './rng.js';
-import { img2imgStartIndex, lcmMaxSteps } from './schedulers/index.js';
+import { lcmMaxSteps } from './schedulers/index.js';
 import { applyStyle, stylePreset } from './styles.js';
 
 export class DiffusionEngine implements Engine {
@@ -128,57 +128,25 @@ export class DiffusionEngine implements Engine {
     const { batch, peakBytes } = await this.fit(model, pipeline.config, { ...target, count: request.count, guided: request.guidance > 1, tiledVae: request.tiledVae });
     // Image k draws only from seed + k (pipeline.ts), so a batch split into runs makes the same images.
     const runs = Math.ceil(request.count / batch);
-    const secondPass = hires ? hires.steps ?? request.steps : 0;
-    const progress = stepCounter(context, runs * request.steps + request.count * (secondPass - img2imgStartIndex(secondPass, hires?.strength ?? 1)));
+    const progress = stepCounter(context, runs * request.steps + (hires ? request.count * secondPassSteps(hires, request.steps) : 0));
     const images: EngineResult['images'] = [];
     for (let run = 0; run < runs; run++) {
       const count = Math.min(batch, request.count - run * batch);
-      const first = await pipeline.generate({ ...request, seed: request.seed + run * batch, count }, { signal: context.signal, onStep: progress.onStep });
+      // Hires fix's latent upscalers start from the first pass's latents: its pictures are not needed.
+      const latentsOnly = hires !== undefined && isLatentUpscaler(hires.upscaler);
+      const first = await pipeline.generate({ ...request, seed: request.seed + run * batch, count, latentsOnly }, { signal: context.signal, onStep: progress.onStep });
       progress.next();
       if (!hires) {
         images.push(...first.images);
         continue;
       }
       for (let k = 0; k < count; k++) {
-        images.push(await this.hiresPass(pipeline, request, hires, { ...target, seed: request.seed + run * batch + k }, first, k, context, progress));
+        const second = await secondPass(pipeline, { request, hires, target: { ...target, seed: request.seed + run * batch + k } }, first, k, { signal: context.signal, upscale: this.upscale });
+        images.push((await pipeline.generate(second, { signal: context.signal, onStep: progress.onStep })).images[0]!);
+        progress.next();
       }
     }
     return { images, warnings: [], peakBytes };
-  }
-
-  /** Hires fix's second pass for image k of a first pass: enlarged, then redrawn by image-to-image. */
-  private async hiresPass(
-    pipeline: DiffusionPipeline,
-    request: GenerateRequest,
-    hires: HiresSpec,
-    target: { width: number; height: number; seed: number },
-    first: GenerateResult,
-    k: number,
-    context: RunContext,
-    progress: StepCounter,
-  ): Promise<{ seed: number; image: RgbImage }> {
-    const { latentChannels: c, vaeScaleFactor: f } = pipeline.config;
-    const second: GenerateRequest = { ...request, ...target, count: 1, steps: hires.steps ?? request.steps, strength: hires.strength };
-    if (isLatentUpscaler(hires.upscaler)) {
-      const [h, w] = [request.height / f, request.width / f];
-      const latents = first.latents.subarray(k * c * h * w, (k + 1) * c * h * w);
-      second.imageLatents = resizeLatents(latents, c, h, w, target.height / f, target.width / f, hires.upscaler === 'latent' ? 'bilinear' : 'nearest');
-    } else {
-      const image = await this.enlarge(first.images[k]!.image, target, hires.upscaler, context.signal);
-      second.image = await resizeImage(image, target.width, target.height, hires.upscaler === 'nearest' ? 'nearest' : 'lanczos3');
-    }
-    const result = await pipeline.generate(second, { signal: context.signal, onStep: progress.onStep });
-    progress.next();
-    return result.images[0]!;
-  }
-
-  /** The first pass's picture enlarged for the second: by ESRGAN (at least to the target, then resized), or left to the resize. */
-  private async enlarge(image: RgbImage, target: { width: number; height: number }, upscaler: HiresUpscaler, signal: AbortSignal): Promise<RgbImage> {
-    if (!upscaler.startsWith('esrgan-')) return image;
-    if (!this.upscale) throw new DarkroomError('unsupported_operation', `The ${upscaler} upscaler is not available in this process`);
-    const needed = Math.max(target.width / image.width, target.height / image.height);
-    const scale = ([2, 3, 4, 8] as const).find((s) => s >= needed) ?? 8;
-    return onWhite(await this.upscale(image, { scale, model: upscaler.slice('esrgan-'.length) as 'slim' | 'medium' | 'thick', signal }));
   }
 
   /** Turns a job into one pipeline request. */
@@ -237,8 +205,6 @@ export class DiffusionEngine implements Engine {
     return fitSize(width, height, target, factor);
   }
 }
-
-export type Upscale = (image: RgbImage, options: { scale: 2 | 3 | 4 | 8; model: 'slim' | 'medium' | 'thick'; signal: AbortSignal }) => Promise<AnyImage>;
 
 /** A text-to-image size: as asked (one side asked makes a square), else the model's recommended size. */
 function txt2imgSize(spec: DiffusionSpec, config: DiffusionModelConfig): { width: number; height: number } {

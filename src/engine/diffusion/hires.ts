@@ -2,8 +2,15 @@
 // target size (its latents with PyTorch's interpolation, or its decoded picture), then
 // redrawn there by image-to-image at the hires strength.
 
+import { DarkroomError } from '../../domain/errors.js';
+import { onWhite, type AnyImage, type RgbImage } from '../../domain/image.js';
 import type { HiresSpec, HiresUpscaler } from '../../domain/job.js';
-import { onGrid } from '../../images/codec.js';
+import { onGrid, resizeImage } from '../../images/codec.js';
+import type { DiffusionPipeline, GenerateRequest, GenerateResult } from './pipeline.js';
+import { img2imgStartIndex } from './schedulers/index.js';
+
+/** ESRGAN, as the image tools run it. */
+export type Upscale = (image: RgbImage, options: { scale: 2 | 3 | 4 | 8; model: 'slim' | 'medium' | 'thick'; signal: AbortSignal }) => Promise<AnyImage>;
 
 /** The second pass's size: hr_resize_x/y when given (one keeps the aspect), else base x scale. */
 export function hiresSize(hires: HiresSpec, base: { width: number; height: number }, grid: number): { width: number; height: number } {
@@ -51,4 +58,45 @@ export function resizeLatents(data: Float32Array, channels: number, h: number, w
     }
   }
   return out;
+}
+
+/** The steps the second pass takes: image-to-image runs about steps x strength of its schedule. */
+export function secondPassSteps(hires: HiresSpec, firstPassSteps: number): number {
+  const steps = hires.steps ?? firstPassSteps;
+  return steps - img2imgStartIndex(steps, hires.strength);
+}
+
+/**
+ * The request for the second pass of image k of a first pass: its latents or its picture,
+ * enlarged to the target size, to redraw there at the hires strength.
+ */
+export async function secondPass(
+  pipeline: DiffusionPipeline,
+  job: { request: GenerateRequest; hires: HiresSpec; target: { width: number; height: number; seed: number } },
+  first: GenerateResult,
+  k: number,
+  tools: { signal: AbortSignal; upscale: Upscale | undefined },
+): Promise<GenerateRequest> {
+  const { request, hires, target } = job;
+  const { latentChannels: c, vaeScaleFactor: f } = pipeline.config;
+  const second: GenerateRequest = { ...request, ...target, count: 1, steps: hires.steps ?? request.steps, strength: hires.strength, latentsOnly: false };
+  if (isLatentUpscaler(hires.upscaler)) {
+    const [h, w] = [request.height / f, request.width / f];
+    const latents = first.latents.subarray(k * c * h * w, (k + 1) * c * h * w);
+    second.imageLatents = resizeLatents(latents, c, h, w, target.height / f, target.width / f, hires.upscaler === 'latent' ? 'bilinear' : 'nearest');
+    return second;
+  }
+  const image = await enlarge(first.images[k]!.image, target, hires.upscaler, tools);
+  second.image = await resizeImage(image, target.width, target.height, hires.upscaler === 'nearest' ? 'nearest' : 'lanczos3');
+  return second;
+}
+
+/** A picture enlarged by ESRGAN to at least the target (resized to it after), or left to the resize. */
+async function enlarge(image: RgbImage, target: { width: number; height: number }, upscaler: HiresUpscaler, tools: { signal: AbortSignal; upscale: Upscale | undefined }): Promise<RgbImage> {
+  if (!upscaler.startsWith('esrgan-')) return image;
+  if (!tools.upscale) throw new DarkroomError('unsupported_operation', `The ${upscaler} upscaler is not available in this process`);
+  const needed = Math.max(target.width / image.width, target.height / image.height);
+  const scale = ([2, 3, 4, 8] as const).find((s) => s >= needed) ?? 8;
+  const model = upscaler.slice('esrgan-'.length) as 'slim' | 'medium' | 'thick';
+  return onWhite(await tools.upscale(image, { scale, model, signal: tools.signal }));
 }

@@ -59,6 +59,8 @@ export interface GenerateRequest {
   tiledVae?: boolean;
   /** Decode the final images with the tiny decoder, when the model has one. */
   fastDecode?: boolean;
+  /** Return the final latents only, no pictures (hires fix's first pass in latent space). */
+  latentsOnly?: boolean;
 }
 
 export interface StepProgress {
@@ -78,7 +80,7 @@ export interface GenerateOptions {
 
 export interface GenerateResult {
   images: { seed: number; image: RgbImage }[];
-  /** Final latents of the batch, [count, C, h, w] (for parity checks and tests). */
+  /** Final latents of the batch, [count, C, h, w]: for hires fix, parity checks and tests. */
   latents: Float32Array;
 }
 
@@ -172,6 +174,7 @@ export class DiffusionPipeline {
     }
     const condDim = lcm ? unet.input('timestep_cond').shape[1] : undefined;
     const guidanceCond = lcm ? repeat(guidanceEmbedding(request.guidance, typeof condDim === 'number' ? condDim : (config.timeCondProjDim ?? 256)), batch) : undefined;
+    const previewDecoder = config.files.vaeDecoderTiny ? 'tiny' : 'full';
     for (let i = start; i < scheduler.timesteps.length; i++) {
       throwIfCancelled(signal);
       const t = scheduler.timesteps[i]!;
@@ -199,7 +202,6 @@ export class DiffusionPipeline {
         x = x.map((v, j) => keepMask[j]! * v + (1 - keepMask[j]!) * known[j]!);
       }
       const denoised = result.denoised;
-      const previewDecoder = config.files.vaeDecoderTiny ? 'tiny' : 'full';
       await options.onStep?.({
         step: i - start + 1,
         total,
@@ -208,6 +210,7 @@ export class DiffusionPipeline {
       });
     }
     throwIfCancelled(signal);
+    if (request.latentsOnly) return { images: [], latents: x };
 
     const images: GenerateResult['images'] = [];
     for (let k = 0; k < batch; k++) {
@@ -252,19 +255,23 @@ export class DiffusionPipeline {
     if (!path) throw new DarkroomError('unsupported_operation', 'This model has no VAE encoder, so it cannot start from an image.');
     const encoder = await this.model(path);
     const c = this.config.latentChannels;
-    // latent_parameters holds mean and log-variance; latent_sample is one sample already.
-    const outChannels = encoder.outputNames[0] === 'latent_parameters' ? 2 * c : c;
-    const encode = async (pixels: Float32Array, height: number, width: number) => {
-      const out = await encoder.run({ sample: { kind: 'float', data: pixels, dims: [1, 3, height, width] } });
-      return out[encoder.outputNames[0]!]!.data;
-    };
+    const encode = async (pixels: Float32Array, height: number, width: number) =>
+      (await encoder.run({ sample: { kind: 'float', data: pixels, dims: [1, 3, height, width] } }))[encoder.outputNames[0]!]!;
     const { width, height } = image;
     const pixels = imageToTensor(image);
-    const data = this.tiles(width, height, tiled)
-      ? await encodeTiled(pixels, { width, height }, { ...this.tileSize(), outChannels }, encode)
-      : await encode(pixels, height, width);
+    let data: Float32Array;
+    let channels: number;
+    if (this.tiles(width, height, tiled)) {
+      // Tiles are blended before any output is seen, so the channels come from the name.
+      channels = encoder.outputNames[0] === 'latent_parameters' ? 2 * c : c;
+      data = await encodeTiled(pixels, { width, height }, { ...this.tileSize(), outChannels: channels }, async (tile, h, w) => (await encode(tile, h, w)).data);
+    } else {
+      const out = await encode(pixels, height, width);
+      [data, channels] = [out.data, out.dims[1]!];
+    }
     const size = (c * width * height) / this.config.vaeScaleFactor ** 2;
-    return { mean: data.subarray(0, size), logvar: outChannels === 2 * c ? data.subarray(size, 2 * size) : undefined };
+    // latent_parameters holds mean and log-variance; latent_sample is one sample already.
+    return { mean: data.subarray(0, size), logvar: channels === 2 * c ? data.subarray(size, 2 * size) : undefined };
   }
 
   /** Scaled latents of the image's posterior mean, [C, h, w] (for blending). */
