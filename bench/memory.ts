@@ -33,7 +33,7 @@ export async function memoryBenchmark(): Promise<Record<string, unknown>> {
   const weights = await weightBytes(config);
   const runner = new ProcessRunner({ builtInModelsDir: models, modelsDir: join(packageRoot(), 'no-such-dir'), maxPixels: 4096 * 4096 });
   const job = (width: number, n: number) => ({ spec: withDefaults(JobRequest.parse({ operation: 'txt2img', prompt: 'a red circle', width, height: width, n, steps: 2, seed: 1 })), images: [] });
-  const context = { signal: new AbortController().signal, progress: () => {}, previews: 0, screen: false };
+  const context = { signal: new AbortController().signal, progress: () => {}, previews: 0, wantsPreviews: () => false, screen: false };
   await runner.run(job(64, 1), context);
   const idle = childrenRss();
   const cases = [];

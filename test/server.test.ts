@@ -4,6 +4,7 @@
 import { request } from 'node:http';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JobEvent } from '../src/jobs/progress-bus.js';
 import { UPLOAD_FORMAT_NAMES, UPLOAD_FORMATS } from '../src/images/formats.js';
 import { readEvents } from './helpers/sse.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
@@ -54,8 +55,12 @@ describe('jobs', () => {
   });
 
   it('adds previews to the stream on request, and only then', async () => {
+    // Previews are rendered only while someone watches them: the stream opens before the job starts.
+    const ahead = await api('/api/v1/jobs', { method: 'POST', json: { ...txt2img, steps: 150, width: 256, height: 256 } });
     const created = await api('/api/v1/jobs', { method: 'POST', json: { ...txt2img, steps: 8 } });
-    const withPreview = await readEvents(`${server.url}/api/v1/jobs/${created.body.id}/events?preview=1`);
+    const stream = readEvents(`${server.url}/api/v1/jobs/${created.body.id}/events?preview=1`);
+    await api(`/api/v1/jobs/${ahead.body.id}`, { method: 'DELETE' });
+    const withPreview = await stream;
     const previews = withPreview.filter((e) => typeof e.data.preview === 'string');
     expect(previews.length).toBeGreaterThan(0);
     expect(previews.at(-1)!.data.preview).toMatch(/^data:image\/webp;base64,/);
@@ -72,6 +77,18 @@ describe('jobs', () => {
     const progress = (await stream).filter((e) => e.type === 'progress');
     expect(progress.map((e) => e.data.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     for (const event of progress) expect(event.data.preview).toMatch(/^data:image\/webp;base64,/);
+  });
+
+  it('renders no preview while nobody watches them', async () => {
+    const ahead = await api('/api/v1/jobs', { method: 'POST', json: { ...txt2img, steps: 150, width: 256, height: 256 } });
+    const created = await api('/api/v1/jobs', { method: 'POST', json: { ...txt2img, steps: 10 } });
+    const events: JobEvent[] = [];
+    const watching = server.services.jobs.watch('local', created.body.id, (event) => events.push(event));
+    await api(`/api/v1/jobs/${ahead.body.id}`, { method: 'DELETE' });
+    await watching.ended;
+    const progress = events.filter((e) => e.type === 'progress');
+    expect(progress).toHaveLength(10);
+    expect(progress.some((e) => 'preview' in e)).toBe(false);
   });
 
   it('ends a cancelled job within a step of the cancel', async () => {

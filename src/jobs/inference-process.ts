@@ -8,7 +8,7 @@ import { localEngines, type EngineConfig } from '../engine/registry.js';
 import { previewDue, runScreened, type ProcessReply, type ProcessRequest } from './runner.js';
 
 const { registry } = localEngines(JSON.parse(process.argv[2]!) as EngineConfig);
-const running = new Map<number, AbortController>();
+const running = new Map<number, { controller: AbortController; wanted: boolean }>();
 
 function reply(message: ProcessReply) {
   if (process.connected) process.send!(message);
@@ -20,17 +20,23 @@ process.on('disconnect', () => process.exit(0));
 
 process.on('message', (request: ProcessRequest) => {
   if (request.type === 'cancel') {
-    running.get(request.id)?.abort();
+    running.get(request.id)?.controller.abort();
+    return;
+  }
+  if (request.type === 'previews') {
+    const job = running.get(request.id);
+    if (job) job.wanted = request.wanted;
     return;
   }
   const controller = new AbortController();
-  running.set(request.id, controller);
+  const job = { controller, wanted: request.wanted };
+  running.set(request.id, job);
   const { id } = request;
   const run = () =>
     registry.run(request.job, {
       signal: controller.signal,
       progress: async (p) => {
-        const preview = previewDue(p, request.previews) ? await p.preview!() : undefined;
+        const preview = previewDue(p, request.previews, job.wanted) ? await p.preview!() : undefined;
         reply({ type: 'progress', id, step: p.step, total: p.total, ...(preview ? { preview } : {}) });
       },
     });

@@ -186,7 +186,7 @@ export class JobService {
    * Follows a job's events: replays what happened, then streams. A job this process never
    * saw (it ran before a restart) gets one event for its current state.
    */
-  async follow(owner: string, id: string, listener: (event: JobEvent) => void): Promise<() => void> {
+  async follow(owner: string, id: string, listener: (event: JobEvent) => void, options: { previews?: boolean } = {}): Promise<() => void> {
     const job = await this.row(owner, id);
     if (!this.deps.bus.knows(id)) {
       const event = await this.stateEvent(job);
@@ -195,14 +195,14 @@ export class JobService {
         if (TERMINAL.has(event.type)) return () => {};
       }
     }
-    return this.deps.bus.subscribe(id, listener);
+    return this.deps.bus.subscribe(id, listener, options);
   }
 
   /**
    * Follows a job until it ends: `listener` gets every event up to and including the last,
    * `ended` resolves then, and `stop()` leaves early. The subscription never outlives either.
    */
-  watch(owner: string, id: string, listener: (event: JobEvent) => void = () => {}): { ended: Promise<void>; stop(): void } {
+  watch(owner: string, id: string, listener: (event: JobEvent) => void = () => {}, options: { previews?: boolean } = {}): { ended: Promise<void>; stop(): void } {
     let unsubscribe: (() => void) | undefined;
     let over = false;
     const stop = () => {
@@ -217,7 +217,7 @@ export class JobService {
           stop();
           resolve();
         }
-      }).then((off) => {
+      }, options).then((off) => {
         unsubscribe = off;
         if (over) off();
       }, reject);

@@ -1,6 +1,7 @@
 // Job events in process: workers publish, event streams subscribe. Each job's events are
 // kept until a while after it ends, so a client that connects late still sees them all,
-// in order.
+// in order. The bus also knows whether anyone is watching a job's previews, so that none
+// is rendered for nobody.
 
 export type JobEvent =
   | { type: 'queued'; position: number }
@@ -17,6 +18,8 @@ type Listener = (event: JobEvent) => void;
 interface Channel {
   history: JobEvent[];
   listeners: Set<Listener>;
+  /** Listeners that show previews. */
+  previewWatchers: number;
   expiry?: NodeJS.Timeout;
 }
 
@@ -28,7 +31,7 @@ export class ProgressBus {
   private channel(jobId: string): Channel {
     let channel = this.channels.get(jobId);
     if (!channel) {
-      channel = { history: [], listeners: new Set() };
+      channel = { history: [], listeners: new Set(), previewWatchers: 0 };
       this.channels.set(jobId, channel);
     }
     return channel;
@@ -51,12 +54,24 @@ export class ProgressBus {
     }
   }
 
-  /** Replays what happened so far, then follows; returns the unsubscribe function. */
-  subscribe(jobId: string, listener: Listener): () => void {
+  /** Replays what happened so far, then follows; returns the unsubscribe function. `previews`: the listener shows them. */
+  subscribe(jobId: string, listener: Listener, { previews = false } = {}): () => void {
     const channel = this.channel(jobId);
     for (const event of channel.history) listener(event);
     channel.listeners.add(listener);
-    return () => channel.listeners.delete(listener);
+    if (previews) channel.previewWatchers++;
+    let subscribed = true;
+    return () => {
+      if (!subscribed) return;
+      subscribed = false;
+      channel.listeners.delete(listener);
+      if (previews) channel.previewWatchers--;
+    };
+  }
+
+  /** Whether a listener of the job shows previews: else none need be rendered. */
+  wantsPreviews(jobId: string): boolean {
+    return (this.channels.get(jobId)?.previewWatchers ?? 0) > 0;
   }
 
   /** Whether this process has seen the job's events (false after a restart). */

@@ -20,8 +20,10 @@ export interface RunnerProgress {
 export interface RunnerContext {
   signal: AbortSignal;
   progress(progress: RunnerProgress): void;
-  /** Render about this many previews over the job (0: none). */
+  /** Render about this many previews over the job (0: none); every step's, when they are cheap. */
   previews: number;
+  /** Whether anyone is watching the previews now: none is rendered while nobody is. */
+  wantsPreviews(): boolean;
   /** Score the inputs and outputs with the content classifier, for moderation. */
   screen: boolean;
 }
@@ -42,7 +44,11 @@ export interface InferenceRunner {
   close(): Promise<void>;
 }
 
-export type ProcessRequest = { type: 'run'; id: number; job: EngineJob; previews: number; screen: boolean } | { type: 'cancel'; id: number };
+export type ProcessRequest =
+  | { type: 'run'; id: number; job: EngineJob; previews: number; wanted: boolean; screen: boolean }
+  | { type: 'cancel'; id: number }
+  /** Someone began or stopped watching the job's previews. */
+  | { type: 'previews'; id: number; wanted: boolean };
 export type ProcessReply =
   | { type: 'progress'; id: number; step: number; total: number; preview?: RgbImage }
   | { type: 'done'; id: number; outcome: RunOutcome }
@@ -63,10 +69,10 @@ export async function runScreened(run: () => Promise<EngineResult>, job: EngineJ
   return { result, screening: { inputs, outputs } };
 }
 
-/** Whether a step gets a preview: every step when previews are cheap, else about `count` over `total` steps. */
-export function previewDue(progress: Progress, count: number): boolean {
+/** Whether a step gets a preview: every step when previews are cheap, else about `count` over `total` steps; none while nobody watches. */
+export function previewDue(progress: Progress, count: number, wanted: boolean): boolean {
   const { step, total } = progress;
-  if (count <= 0 || !progress.preview) return false;
+  if (count <= 0 || !wanted || !progress.preview) return false;
   return progress.cheapPreview === true || step === total || step % Math.max(1, Math.ceil(total / count)) === 0;
 }
 
@@ -78,7 +84,7 @@ export class InlineRunner implements InferenceRunner {
       this.engine.run(job, {
         signal: context.signal,
         progress: async (p) => {
-          const preview = previewDue(p, context.previews) ? await p.preview!() : undefined;
+          const preview = previewDue(p, context.previews, context.wantsPreviews()) ? await p.preview!() : undefined;
           context.progress({ step: p.step, total: p.total, ...(preview ? { preview } : {}) });
         },
       });
@@ -109,6 +115,8 @@ interface Pending {
   reject(error: unknown): void;
   /** Drops the abort listener once the run is over. */
   forget?(): void;
+  /** Whether the process was last told that the previews are watched. */
+  wanted: boolean;
 }
 
 /**
@@ -154,6 +162,12 @@ export class ProcessRunner implements InferenceRunner {
     if (!pending) return;
     if (reply.type === 'progress') {
       pending.context.progress({ step: reply.step, total: reply.total, ...(reply.preview ? { preview: reply.preview } : {}) });
+      // Whether previews are watched is read at each step: the process renders them from the next one on.
+      const wanted = pending.context.wantsPreviews();
+      if (wanted !== pending.wanted && pending.child.connected) {
+        pending.wanted = wanted;
+        pending.child.send({ type: 'previews', id: reply.id, wanted } satisfies ProcessRequest);
+      }
       return;
     }
     this.settled(reply.id, pending);
@@ -191,7 +205,7 @@ export class ProcessRunner implements InferenceRunner {
     const child = this.start();
     const id = this.nextId++;
     return new Promise<RunOutcome>((resolve, reject) => {
-      const pending: Pending = { child, context, resolve, reject };
+      const pending: Pending = { child, context, resolve, reject, wanted: context.wantsPreviews() };
       this.pending.set(id, pending);
       this.hold(child, true);
       const cancel = () => {
@@ -209,7 +223,7 @@ export class ProcessRunner implements InferenceRunner {
         context.signal.addEventListener('abort', cancel, { once: true });
         pending.forget = () => context.signal.removeEventListener('abort', cancel);
       }
-      child.send({ type: 'run', id, job, previews: context.previews, screen: context.screen } satisfies ProcessRequest);
+      child.send({ type: 'run', id, job, previews: context.previews, wanted: pending.wanted, screen: context.screen } satisfies ProcessRequest);
     });
   }
 

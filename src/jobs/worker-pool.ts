@@ -187,6 +187,7 @@ export class WorkerPool {
       const { result, screening } = await runner.run(engineJob, {
           signal: controller.signal,
           previews: this.options.previews,
+          wantsPreviews: () => bus.wantsPreviews(job.id),
           screen: this.options.moderation !== undefined,
           progress: (p) => {
             reporting = reporting

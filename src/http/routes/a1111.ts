@@ -356,7 +356,8 @@ export async function a1111Routes(app: FastifyInstance, context: HttpContext) {
           job.total = event.total;
           if (event.preview) job.preview = event.preview;
         }
-      })
+        // /progress shows the latest preview as current_image.
+      }, { previews: true })
       .ended.then(forget, forget);
   }
 

@@ -50,7 +50,7 @@ export async function jobRoutes(app: FastifyInstance, context: HttpContext) {
       // arrives meanwhile waits in `early`.
       const early: JobEvent[] = [];
       let deliver = (event: JobEvent) => void early.push(event);
-      const unsubscribe = await jobs.follow(owner, id, (event) => deliver(event));
+      const unsubscribe = await jobs.follow(owner, id, (event) => deliver(event), { previews: withPreviews });
       const stream = openEventStream(request, reply);
       deliver = (event) => {
         const { type, ...data } = event;
