@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliOptions } from './helpers/cli.js';
 import { startHub } from './helpers/hub-server.js';
-import { TINY_DIR } from './helpers/tiny.js';
+import { TINY_DIR, TINY_XL_DIR } from './helpers/tiny.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -236,6 +236,21 @@ describe('darkroom models', () => {
   it('lists the built-in model', async () => {
     const result = await darkroom('models', 'list');
     expect(result.stdout).toMatch(/darkroom-tiny\s+built-in/);
+  });
+
+  it('pulls an SDXL export with its second encoder, tokenizer and tiny decoder, and runs it', async () => {
+    const hub = await startHub('someone/xl-copy', TINY_XL_DIR);
+    try {
+      const pulled = await darkroomWith({ env: { HF_ENDPOINT: hub.url } }, 'models', 'pull', 'someone/xl-copy');
+      expect(pulled.code, pulled.stderr).toBe(0);
+      for (const file of ['text_encoder_2/model.onnx', 'tokenizer_2/vocab.json', 'tokenizer_2/tokenizer_config.json', 'vae_decoder_tiny/model.onnx']) {
+        expect(await exists(join('data', 'models', 'someone--xl-copy', file)), file).toBe(true);
+      }
+      const made = await darkroom('generate', 'a red circle', '--model', 'xl-copy', '--steps', '4', '--fast-decode', '-o', 'xl-pulled.png');
+      expect(made).toMatchObject({ code: 0, stderr: '' });
+    } finally {
+      await hub.close();
+    }
   });
 
   it('pulls from HF_ENDPOINT, generates with the pulled model, and removes it', async () => {
