@@ -131,7 +131,9 @@ describe('darkroom-tiny-xl reads its size and crop conditioning', () => {
     const soft = await draw(prompt, { sizeConditioning: { originalWidth: 24, originalHeight: 24, cropTop: 0, cropLeft: 0 } });
     const mean = (images: RgbImage[]) => images.reduce((n, i) => n + sharpness(i), 0) / images.length;
     console.log(`edge sharpness: native ${mean(crisp).toFixed(0)}, upscaled from 24 px ${mean(soft).toFixed(0)}`);
-    expect(mean(soft)).toBeLessThan(0.8 * mean(crisp));
+    // Learned only in part (the model card says so): about 7% softer; the model before its
+    // fine-tune on small upscales drew both alike (434 against 439).
+    expect(mean(soft)).toBeLessThan(0.96 * mean(crisp));
   });
 
   it('moves the picture when told it was cropped from a larger one', async () => {

@@ -4,6 +4,8 @@
   python3 train_xl.py unet       # train both text encoders and the UNet; resumes from the last checkpoint
   python3 train_xl.py all        # both stages
   python3 train_xl.py pack       # pack the EMA weights into weights/darkroom-tiny-xl.pt
+  python3 train_xl.py finetune   # from the packed weights, with pictures upscaled from 32 px or less
+                                 # drawn more often (--small-share), so the size conditioning is learned
 
 What makes it SDXL-shaped (and what the pipeline must therefore do):
 - two CLIP-style text encoders, each with its own tokenizer (the same BPE; the second pads
@@ -142,7 +144,7 @@ def initial_weights(vocab_size: int, packed_path: str) -> dict:
     return {"text_1": text_1.state_dict(), "text_2": text_2.state_dict(), "unet": unet.state_dict()}
 
 
-def stage_unet(work: str, steps: int, batch: int, lr: float, packed_path: str):
+def stage_unet(work: str, steps: int, batch: int, lr: float, packed_path: str, small_share: float = 0.0, init=None, warmup: int = 200):
     torch.manual_seed(3)
     latents = torch.from_numpy(np.load(f"{work}/latents.npy"))
     ids_1 = torch.from_numpy(np.load(f"{work}/input_ids.npy"))
@@ -154,14 +156,20 @@ def stage_unet(work: str, steps: int, batch: int, lr: float, packed_path: str):
     empty_2 = torch.tensor(tokenizer_2.encode(""), dtype=torch.int64)
     text_1, text_2 = build_text_encoders(tokenizer_1.vocab_size)
     unet = build_unet()
-    checkpoint = f"{work}/unet-checkpoint.pt"
+    checkpoint = f"{work}/unet-checkpoint.pt" if init is None else f"{work}/finetune-checkpoint.pt"
     if not os.path.exists(checkpoint):
-        base = torch.load(packed_path)["step"]
-        torch.save({"init": initial_weights(tokenizer_1.vocab_size, packed_path), "base_step": base}, checkpoint)
+        base = torch.load(packed_path)["step"] if init is None else init["step"]
+        weights_ = initial_weights(tokenizer_1.vocab_size, packed_path) if init is None else {k: init[k] for k in ("text_1", "text_2", "unet")}
+        torch.save({"init": weights_, "base_step": base}, checkpoint)
+    # Pictures drawn at 32 px or less and upscaled: the rarest lesson of the size conditioning.
+    small = torch.nonzero((time_ids[:, 0] <= 32) & (time_ids[:, 2] == 0)).flatten()
     acp = torch.from_numpy(alphas_cumprod())
 
     def batch_loss(step):
         idx = torch.randint(0, len(latents), (batch,))
+        if small_share > 0:
+            n = int(batch * small_share)
+            idx[:n] = small[torch.randint(0, len(small), (n,))]
         x0, a, b = latents[idx], ids_1[idx].clone(), ids_2[idx].clone()
         drop = torch.rand(batch)
         a[drop < 0.05], b[drop < 0.05] = empty_1, empty_2
@@ -174,12 +182,13 @@ def stage_unet(work: str, steps: int, batch: int, lr: float, packed_path: str):
         return (weight * (pred - noise).pow(2).mean(dim=(1, 2, 3))).mean()
 
     modules = {"text_1": text_1, "text_2": text_2, "unet": unet}
-    train.train_denoiser(checkpoint, modules, batch_loss, steps, lr, warmup=200)
+    train.train_denoiser(checkpoint, modules, batch_loss, steps, lr, warmup=warmup)
+    return checkpoint
 
 
-def pack(work: str, packed_path: str, out: str):
+def pack(work: str, packed_path: str, out: str, checkpoint: str):
     """The EMA weights, with the shared tokenizer merges and autoencoder, in one file."""
-    state = torch.load(f"{work}/unet-checkpoint.pt")
+    state = torch.load(f"{work}/{checkpoint}")
     base = torch.load(packed_path)
     packed = {
         "step": state["step"] + state.get("base_step", 0),
@@ -209,7 +218,8 @@ def load(path: str = PACKED):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("stage", choices=["data", "unet", "all", "pack"])
+    parser.add_argument("stage", choices=["data", "unet", "all", "pack", "finetune"])
+    parser.add_argument("--small-share", type=float, default=0.4, help="finetune: share of each batch upscaled from 32 px or less")
     parser.add_argument("--work", default=DEFAULT_WORK)
     parser.add_argument("--count", type=int, default=40000, help="pictures in the data set")
     parser.add_argument("--unet-steps", type=int, default=6000)
@@ -225,7 +235,10 @@ def main():
     if args.stage in ("unet", "all"):
         stage_unet(args.work, args.unet_steps, args.batch, args.lr, args.packed)
     if args.stage == "pack":
-        pack(args.work, args.packed, PACKED)
+        pack(args.work, args.packed, PACKED, "unet-checkpoint.pt")
+    if args.stage == "finetune":
+        checkpoint = stage_unet(args.work, args.unet_steps, args.batch, args.lr, args.packed, args.small_share, init=torch.load(PACKED), warmup=100)
+        pack(args.work, args.packed, PACKED, os.path.basename(checkpoint))
 
 
 if __name__ == "__main__":
