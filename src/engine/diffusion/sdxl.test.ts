@@ -12,6 +12,7 @@ import { FIXTURES, openTiny, TINY_XL_DIR } from '../../../test/helpers/tiny.js';
 import type { SchedulerName } from '../../domain/job.js';
 import type { SessionPool } from './onnx-session.js';
 import type { DiffusionPipeline, GenerateRequest } from './pipeline.js';
+import { ClipTokenizer } from './tokenizer.js';
 
 interface ReferenceCase {
   sampler: SchedulerName;
@@ -25,7 +26,10 @@ interface ReferenceCase {
   final_latents: number[];
   image_rgb: number[];
 }
-const reference = JSON.parse(readFileSync(join(FIXTURES, 'tiny-xl-reference.json'), 'utf8')) as { cases: ReferenceCase[] };
+const reference = JSON.parse(readFileSync(join(FIXTURES, 'tiny-xl-reference.json'), 'utf8')) as {
+  cases: ReferenceCase[];
+  tokens_2: { prompt: string; ids: number[] }[];
+};
 
 /** A temporary copy of darkroom-tiny-xl with its configs changed. */
 async function modelCopy(change: (dir: string) => Promise<void>): Promise<string> {
@@ -90,6 +94,13 @@ describe('darkroom-tiny-xl parity with PyTorch', () => {
       expect(Math.max(...c.image_rgb.map((v, i) => Math.abs(v - pixels[i]!)))).toBeLessThanOrEqual(2);
     },
   );
+});
+
+describe("the second tokenizer (tokenizer_2, padding with \"!\")", () => {
+  it.each(reference.tokens_2.map((t) => [t.prompt.slice(0, 40), t] as const))('matches the Python tokenizer for "%s"', async (_, t) => {
+    const tokenizer = await ClipTokenizer.load(join(TINY_XL_DIR, 'tokenizer_2'));
+    expect(tokenizer.chunks(t.prompt)[0]!.ids).toEqual(t.ids);
+  });
 });
 
 describe('the SDXL UNet', () => {
