@@ -90,6 +90,32 @@ def caption(scene: dict, rng: random.Random) -> str:
     return text
 
 
+# Chinese captions for darkroom-tiny-flow, whose byte-level tokenizer reads any language.
+COLOURS_ZH = {
+    "red": "红色", "green": "绿色", "blue": "蓝色", "yellow": "黄色", "orange": "橙色",
+    "purple": "紫色", "white": "白色", "black": "黑色", "pink": "粉色", "gray": "灰色",
+}
+SHAPES_ZH = {"circle": "圆形", "square": "正方形", "triangle": "三角形"}
+POSITION_PHRASES_ZH = {
+    "centre": ["在中间", "在中央"],
+    "left": ["在左边", "在左侧"],
+    "right": ["在右边", "在右侧"],
+    "top": ["在上方", "在顶部"],
+    "bottom": ["在下方", "在底部"],
+}
+SIZE_WORDS_ZH = {"small": ["小的", "小"], "medium": ["中等大小的"], "large": ["大的", "大"]}
+TEMPLATES_ZH = ["{bg}背景上有一个{desc}{pos}", "一个{desc}{pos},{bg}背景", "{desc}{pos},背景是{bg}", "{pos}一个{desc},{bg}背景"]
+BARE_TEMPLATES_ZH = ["一个{desc}{pos}", "{desc}{pos}"]
+
+
+def caption_zh(scene: dict, rng: random.Random) -> str:
+    size_word = rng.choice(SIZE_WORDS_ZH[scene["size"]]) if rng.random() < MENTION_SIZE else ""
+    desc = size_word + COLOURS_ZH[scene["colour"]] + SHAPES_ZH[scene["shape"]]
+    pos = rng.choice(POSITION_PHRASES_ZH[scene["position"]]) if rng.random() < MENTION_POSITION else ""
+    templates = TEMPLATES_ZH if scene["mention_background"] else BARE_TEMPLATES_ZH
+    return rng.choice(templates).format(desc=desc, pos=pos, bg=COLOURS_ZH[scene["background"]])
+
+
 def jitter(rgb, rng: random.Random, amount: int = 10):
     return tuple(max(0, min(255, c + rng.randint(-amount, amount))) for c in rgb)
 
@@ -118,17 +144,20 @@ def draw(scene: dict, rng: random.Random, size: int = SIZE) -> np.ndarray:
     return np.asarray(image, dtype=np.uint8)
 
 
-def sample(rng: random.Random):
+def sample(rng: random.Random, chinese: float = 0.0):
     scene = random_scene(rng)
     scene["mention_background"] = rng.random() < 0.9
-    return draw(scene, rng), caption(scene, rng)
+    # Drawn before the caption, and only when asked, so the English-only data sets stay as they were.
+    write = caption_zh if chinese and rng.random() < chinese else caption
+    return draw(scene, rng), write(scene, rng)
 
 
-def dataset(count: int, seed: int):
+def dataset(count: int, seed: int, chinese: float = 0.0):
+    """`chinese`: the share of captions written in Chinese."""
     rng = random.Random(seed)
     images = np.empty((count, SIZE, SIZE, 3), dtype=np.uint8)
     captions = []
     for i in range(count):
-        images[i], text = sample(rng)
+        images[i], text = sample(rng, chinese)
         captions.append(text)
     return images, captions

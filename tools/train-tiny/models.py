@@ -166,12 +166,13 @@ class Decoder(nn.Module):
 
 class AutoencoderKL(nn.Module):
     block_out_channels = (32, 64, 64)
-    latent_channels = 4
+    latent_channels = 4  # darkroom-tiny's; darkroom-tiny-flow's has 16
 
-    def __init__(self):
+    def __init__(self, latent_channels: int = 4):
         super().__init__()
-        self.encoder = Encoder(self.block_out_channels, self.latent_channels)
-        self.decoder = Decoder(self.block_out_channels, self.latent_channels)
+        self.latent_channels = latent_channels
+        self.encoder = Encoder(self.block_out_channels, latent_channels)
+        self.decoder = Decoder(self.block_out_channels, latent_channels)
 
     def encode(self, x):
         """Returns the posterior's parameters: mean and log-variance, concatenated on channels."""

@@ -71,15 +71,17 @@ def to_tensor(images: np.ndarray) -> torch.Tensor:
 
 
 @torch.no_grad()
-def encode_latents(work: str, vae: AutoencoderKL, images: np.ndarray, scaling: float):
+def encode_latents(work: str, vae: AutoencoderKL, images: np.ndarray, scaling: float, shift: float = 0.0):
     latents = torch.cat([vae.encode(to_tensor(images[i : i + 512])).chunk(2, dim=1)[0] for i in range(0, len(images), 512)])
-    np.save(f"{work}/latents.npy", (latents * scaling).numpy())
+    np.save(f"{work}/latents.npy", ((latents - shift) * scaling).numpy())
 
 
-def stage_vae(work: str, steps: int):
+def stage_vae(work: str, steps: int, latent_channels: int = 4, kl_weight: float = 1e-6, shift: bool = False):
+    """Trains the KL autoencoder and encodes the data set. `shift`: also centre the latents
+    with a `shift_factor` (latents = (z - shift) x scale), as Flux's and Z-Image's VAE do."""
     torch.manual_seed(2)
     images = np.load(f"{work}/images.npy")
-    vae = AutoencoderKL()
+    vae = AutoencoderKL(latent_channels)
     opt = torch.optim.AdamW(vae.parameters(), lr=1e-3, weight_decay=0.0)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=1e-3, total_steps=steps, pct_start=0.05)
     rng = np.random.default_rng(2)
@@ -94,7 +96,7 @@ def stage_vae(work: str, steps: int):
         z = mean + torch.exp(0.5 * logvar) * torch.randn_like(mean)
         recon = vae.decode(z)
         kl = 0.5 * (mean.pow(2) + logvar.exp() - 1 - logvar).sum(dim=(1, 2, 3)).mean()
-        loss = F.l1_loss(recon, x) + F.mse_loss(recon, x) + 1e-6 * kl
+        loss = F.l1_loss(recon, x) + F.mse_loss(recon, x) + kl_weight * kl
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -105,11 +107,13 @@ def stage_vae(work: str, steps: int):
     with torch.no_grad():
         sample_latents = vae.encode(to_tensor(images[:4096])).chunk(2, dim=1)[0]
     # SD's scaling_factor: makes the latents unit-variance for the diffusion model.
-    scaling = 1.0 / sample_latents.std().item()
-    encode_latents(work, vae, images, scaling)
+    offset = sample_latents.mean().item() if shift else 0.0
+    scaling = 1.0 / (sample_latents - offset).std().item()
+    encode_latents(work, vae, images, scaling, offset)
+    config = {"scaling_factor": scaling, **({"shift_factor": offset} if shift else {})}
     with open(f"{work}/vae.json", "w") as f:
-        json.dump({"scaling_factor": scaling}, f)
-    log(f"vae done: scaling_factor {scaling:.5f}")
+        json.dump(config, f)
+    log(f"vae done: {config}")
 
 
 def stage_finetune_setup(work: str, count: int, packed_path: str):

@@ -35,8 +35,10 @@ export interface DiffusionModelConfig {
     tokenizer: string;
   };
   scheduler: SchedulerConfig;
-  /** Latents are multiplied by this after encoding and divided before decoding. */
+  /** Latents are (z - shiftFactor) x scalingFactor: encoding does this, decoding undoes it. */
   scalingFactor: number;
+  /** 0 for Stable Diffusion 1.x, 2.x and XL. */
+  shiftFactor: number;
   /** The same for the tiny decoder: 1 for TAESD, which reads the UNet's latents as they are. */
   tinyScalingFactor: number;
   latentChannels: number;
@@ -135,6 +137,7 @@ export async function readModelConfig(root: string): Promise<DiffusionModelConfi
     files,
     scheduler,
     scalingFactor: numberOr(vae.scaling_factor, 0.18215),
+    shiftFactor: numberOr(vae.shift_factor, 0),
     tinyScalingFactor: numberOr(((await readJson(join(root, 'vae_decoder_tiny', 'config.json'))) ?? {}).scaling_factor, 1),
     latentChannels,
     vaeScaleFactor,

@@ -10,20 +10,11 @@
 
 import type { Mask, RgbImage } from '../../domain/image.js';
 import { DarkroomError, invalidParameter, throwIfCancelled } from '../../domain/errors.js';
-import {
-  composite,
-  concat,
-  concatChannels,
-  imageToTensor,
-  maskToLatent,
-  repeat,
-  scale,
-  tensorToImage,
-} from './latents.js';
+import { composite, concat, concatChannels, maskToLatent, repeat, scale } from './latents.js';
 import type { DiffusionModelConfig } from './model-config.js';
 import type { OnnxModel, SessionPool } from './onnx-session.js';
 import { SeededRandom } from './rng.js';
-import { decodeTiled, encodeTiled, shouldTile } from './tiled-vae.js';
+import { Vae } from './vae.js';
 import { createScheduler, img2imgStartIndex, type SchedulerName } from './schedulers/index.js';
 import type { Conditioner } from './conditioning/conditioner.js';
 import type { ClipTokenizer } from './tokenizer.js';
@@ -86,6 +77,7 @@ export interface GenerateResult {
 
 export class DiffusionPipeline {
   readonly tokenizer: ClipTokenizer;
+  private readonly vae: Vae;
 
   constructor(
     readonly config: DiffusionModelConfig,
@@ -93,6 +85,7 @@ export class DiffusionPipeline {
     private readonly sessions: SessionPool,
   ) {
     this.tokenizer = conditioner.tokenizer;
+    this.vae = new Vae(config, (path) => this.model(path));
   }
 
   private model(path: string): Promise<OnnxModel> {
@@ -145,7 +138,7 @@ export class DiffusionPipeline {
     const imageLatents = request.imageLatents
       ? repeat(request.imageLatents, batch)
       : request.image && (strength < 1 || request.mask)
-        ? await this.encodeImage(request.image, rngs, request.tiledVae)
+        ? await this.vae.encodeSamples(request.image, rngs, request.tiledVae)
         : undefined;
     let x: Float32Array;
     if (imageLatents && strength < 1 && start < scheduler.timesteps.length) {
@@ -249,48 +242,9 @@ export class DiffusionPipeline {
     if (request.mask && !request.image) throw invalidParameter('A mask needs an image to paint into');
   }
 
-  /** The VAE posterior of an image: its mean and, when the export gives it, its log-variance. */
-  private async posterior(image: RgbImage, tiled: boolean | undefined): Promise<{ mean: Float32Array; logvar: Float32Array | undefined }> {
-    const path = this.config.files.vaeEncoder;
-    if (!path) throw new DarkroomError('unsupported_operation', 'This model has no VAE encoder, so it cannot start from an image.');
-    const encoder = await this.model(path);
-    const c = this.config.latentChannels;
-    const encode = async (pixels: Float32Array, height: number, width: number) =>
-      (await encoder.run({ sample: { kind: 'float', data: pixels, dims: [1, 3, height, width] } }))[encoder.outputNames[0]!]!;
-    const { width, height } = image;
-    const pixels = imageToTensor(image);
-    let data: Float32Array;
-    let channels: number;
-    if (this.tiles(width, height, tiled)) {
-      // Tiles are blended before any output is seen, so the channels come from the name.
-      channels = encoder.outputNames[0] === 'latent_parameters' ? 2 * c : c;
-      data = await encodeTiled(pixels, { width, height }, { ...this.tileSize(), outChannels: channels }, async (tile, h, w) => (await encode(tile, h, w)).data);
-    } else {
-      const out = await encode(pixels, height, width);
-      [data, channels] = [out.data, out.dims[1]!];
-    }
-    const size = (c * width * height) / this.config.vaeScaleFactor ** 2;
-    // latent_parameters holds mean and log-variance; latent_sample is one sample already.
-    return { mean: data.subarray(0, size), logvar: channels === 2 * c ? data.subarray(size, 2 * size) : undefined };
-  }
-
   /** Scaled latents of the image's posterior mean, [C, h, w] (for blending). */
-  async encodeMean(image: RgbImage, tiled?: boolean): Promise<Float32Array> {
-    return scale((await this.posterior(image, tiled)).mean, this.config.scalingFactor);
-  }
-
-  /** Scaled latents of the image for every image of the batch (posterior samples differ per seed). */
-  private async encodeImage(image: RgbImage, rngs: SeededRandom[], tiled: boolean | undefined): Promise<Float32Array> {
-    const { mean, logvar } = await this.posterior(image, tiled);
-    const size = mean.length;
-    const k = this.config.scalingFactor;
-    return concat(
-      rngs.map((rng) => {
-        const eps = rng.normals(size);
-        if (!logvar) return scale(mean, k);
-        return mean.map((m, j) => (m + Math.exp(0.5 * Math.min(20, Math.max(-30, logvar[j]!))) * eps[j]!) * k);
-      }),
-    );
+  encodeMean(image: RgbImage, tiled?: boolean): Promise<Float32Array> {
+    return this.vae.encodeMean(image, tiled);
   }
 
   /** The 5 extra channels an inpainting UNet takes: the latent mask and the masked image's latents. */
@@ -306,32 +260,8 @@ export class DiffusionPipeline {
   }
 
   /** Pixels of one image's scaled latents [C, h, w], by the full VAE decoder or the tiny one (TAESD). */
-  async decode(latents: Float32Array, w: number, h: number, tiled: boolean | undefined, which: 'full' | 'tiny'): Promise<RgbImage> {
-    const { files } = this.config;
-    const tiny = which === 'tiny' && files.vaeDecoderTiny !== undefined;
-    const decoder = await this.model(tiny ? files.vaeDecoderTiny! : files.vaeDecoder);
-    const { latentChannels: channels, vaeScaleFactor: factor } = this.config;
-    const decode = async (tile: Float32Array, height: number, width: number) => {
-      const out = await decoder.run({ latent_sample: { kind: 'float', data: tile, dims: [1, channels, height, width] } });
-      return (out.sample ?? out[decoder.outputNames[0]!]!).data;
-    };
-    const scaled = scale(latents, 1 / (tiny ? this.config.tinyScalingFactor : this.config.scalingFactor));
-    const { tile, overlap } = this.tileSize();
-    const pixels = this.tiles(w * factor, h * factor, tiled)
-      ? await decodeTiled(scaled, { channels, height: h, width: w }, { tile: tile / factor, overlap: overlap / factor, factor }, decode)
-      : await decode(scaled, h, w);
-    return tensorToImage(pixels, w * factor, h * factor);
-  }
-
-  /** Whether the VAE runs in tiles for an image of this size. */
-  private tiles(width: number, height: number, tiled: boolean | undefined): boolean {
-    return shouldTile(width, height, this.config.defaultSize, tiled);
-  }
-
-  /** VAE tiles of the model's native side in pixels, overlapping by a quarter of it. */
-  private tileSize(): { tile: number; overlap: number; factor: number } {
-    const { defaultSize, vaeScaleFactor: factor } = this.config;
-    return { tile: defaultSize, overlap: Math.max(factor, Math.round(defaultSize / 4 / factor) * factor), factor };
+  decode(latents: Float32Array, w: number, h: number, tiled: boolean | undefined, which: 'full' | 'tiny'): Promise<RgbImage> {
+    return this.vae.decode(latents, w, h, tiled, which);
   }
 }
 
