@@ -16,7 +16,7 @@ import { packageRoot } from '../src/config.js';
 import { CPU_DEVICE } from '../src/engine/device.js';
 import { loadPipeline } from '../src/engine/diffusion/load.js';
 import { SessionPool } from '../src/engine/diffusion/onnx-session.js';
-import type { DiffusionPipeline, GenerateOptions, GenerateRequest } from '../src/engine/diffusion/pipeline.js';
+import { DiffusionPipeline, type GenerateOptions, type GenerateRequest } from '../src/engine/diffusion/pipeline.js';
 import { previewDataUrl } from '../src/jobs/worker-pool.js';
 
 const RUNS = 10;
@@ -57,7 +57,9 @@ async function timed(pipeline: DiffusionPipeline, sessions: SessionPool, request
 
 async function open(dir: string) {
   const sessions = new SessionPool({ device: { ...CPU_DEVICE, threads: 1 } });
-  return { sessions, pipeline: await loadPipeline(dir, sessions) };
+  const pipeline = await loadPipeline(dir, sessions);
+  if (!(pipeline instanceof DiffusionPipeline)) throw new Error(`${dir} is not a UNet model`);
+  return { sessions, pipeline };
 }
 
 async function modelFigures(name: string, script: string, extra: (m: Awaited<ReturnType<typeof open>>) => Promise<Record<string, unknown>>) {

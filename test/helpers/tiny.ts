@@ -9,14 +9,18 @@ import { packageRoot } from '../../src/config.js';
 import type { RgbImage } from '../../src/domain/image.js';
 import { loadPipeline } from '../../src/engine/diffusion/load.js';
 import { SessionPool } from '../../src/engine/diffusion/onnx-session.js';
+import { DiffusionPipeline } from '../../src/engine/diffusion/pipeline.js';
 
 export const TINY_DIR = join(packageRoot(), 'models', 'darkroom-tiny');
 export const TINY_XL_DIR = join(packageRoot(), 'models', 'darkroom-tiny-xl');
 export const FIXTURES = join(packageRoot(), 'test', 'fixtures');
 
-export async function openTiny(dir = TINY_DIR) {
+/** A built-in UNet model (darkroom-tiny or -xl, or a copy) with its own sessions. */
+export async function openTiny(dir = TINY_DIR): Promise<{ pipeline: DiffusionPipeline; sessions: SessionPool }> {
   const sessions = new SessionPool();
-  return { pipeline: await loadPipeline(dir, sessions), sessions };
+  const pipeline = await loadPipeline(dir, sessions);
+  if (!(pipeline instanceof DiffusionPipeline)) throw new Error(`${dir} is not a UNet model`);
+  return { pipeline, sessions };
 }
 
 /** A temporary copy of a built-in model with a variant's files laid over it. */

@@ -14,10 +14,11 @@ import type { Engine, EngineJob, EngineResult, RunContext } from '../engine.js';
 import { weightedSlerp } from './blend.js';
 import { loadPipeline } from './load.js';
 import { fitJob, weightBytes, type Fit } from './memory.js';
-import type { DiffusionModelConfig } from './model-config.js';
+import type { FlowModelConfig } from './flow/flow-config.js';
+import { isFlow, type ModelConfig } from './model-config.js';
 import type { SessionPool } from './onnx-session.js';
 import { hiresSize, isLatentUpscaler, secondPass, secondPassSteps, type Upscale } from './hires.js';
-import type { DiffusionPipeline, GenerateRequest, StepProgress } from './pipeline.js';
+import type { ImagePipeline, GenerateRequest, StepProgress } from './pipeline.js';
 import { unfamiliarPromptWarning, unfamiliarWords } from './prompt-coverage.js';
 import { randomSeed } from './rng.js';
 import { lcmMaxSteps } from './schedulers/index.js';
@@ -25,7 +26,7 @@ import { applyStyle, stylePreset } from './styles.js';
 
 export class DiffusionEngine implements Engine {
   readonly id = 'diffusion';
-  private readonly pipelines = new Map<string, Promise<DiffusionPipeline>>();
+  private readonly pipelines = new Map<string, Promise<ImagePipeline>>();
   private readonly weights = new Map<string, Promise<number>>();
 
   constructor(
@@ -43,7 +44,8 @@ export class DiffusionEngine implements Engine {
 
   async check(spec: JobSpec, model: ModelEntry | undefined): Promise<void> {
     if (!isDiffusion(spec) || !model) return;
-    const { config } = await this.pipeline(model);
+    const pipeline = await this.pipeline(model);
+    const { config } = pipeline;
     const f = config.sizeMultiple;
     // Outpaint margins may be any size: prepare() fits the extended canvas to the grid.
     for (const [name, value] of [
@@ -57,7 +59,9 @@ export class DiffusionEngine implements Engine {
     if (spec.operation !== 'txt2img' && !config.files.vaeEncoder) {
       throw new DarkroomError('unsupported_operation', `${model.name} has no VAE encoder, so it cannot start from an image`);
     }
-    if (spec.scheduler === 'lcm') {
+    if (isFlow(config)) {
+      checkFlowJob(spec, model.name, config);
+    } else if (spec.scheduler === 'lcm') {
       // LCM shortens its distillation schedule by the strength, so a weak edit has fewer
       // steps to take; a strength too weak for any step returns the image, as elsewhere.
       const strength = 'strength' in spec ? spec.strength : 1;
@@ -67,18 +71,21 @@ export class DiffusionEngine implements Engine {
         throw new DarkroomError('invalid_parameter', `Expected at most ${most} steps with the lcm scheduler${at}, got ${spec.steps}`);
       }
     }
-    if ('style' in spec && spec.style !== undefined && !stylePreset(spec.style)) {
+    const style = 'style' in spec && spec.style !== undefined ? stylePreset(spec.style) : undefined;
+    if ('style' in spec && spec.style !== undefined && !style) {
       throw new DarkroomError('invalid_parameter', `Unknown style "${spec.style}" (see GET /api/v1/styles)`);
     }
+    const prompts = style ? applyStyle(style, spec.prompt, spec.negative_prompt) : { prompt: spec.prompt, negative: spec.negative_prompt };
+    pipeline.checkPrompts(prompts.prompt, prompts.negative, spec.guidance);
     // An edit's unasked side follows its image, unknown here: the asked one stands in (run() checks the real size).
     const { width, height } = txt2imgSize(spec, config);
     // Hires fix peaks at its target size.
     const size = spec.operation === 'txt2img' && spec.hires ? hiresSize(spec.hires, { width, height }, f) : { width, height };
-    await this.fit(model, config, { ...size, count: spec.n, guided: spec.guidance > 1, tiledVae: spec.tiled_vae });
+    await this.fit(model, config, { ...size, count: spec.n, guided: pipeline.guided(spec.guidance), tiledVae: spec.tiled_vae });
   }
 
   /** The batch a job runs in, after refusing it past the model's size limit or the memory budget. */
-  private async fit(model: ModelEntry, config: DiffusionModelConfig, job: Parameters<typeof fitJob>[4]): Promise<Fit> {
+  private async fit(model: ModelEntry, config: ModelConfig, job: Parameters<typeof fitJob>[4]): Promise<Fit> {
     const weights = await sharedLoad(this.weights, model.path, () => weightBytes(config));
     return fitJob(config, model.name, weights, this.memoryBudget, job);
   }
@@ -91,7 +98,7 @@ export class DiffusionEngine implements Engine {
   async advise(spec: JobSpec, model: ModelEntry | undefined): Promise<JobWarning[]> {
     if (!isDiffusion(spec) || !model) return [];
     const pipeline = await this.pipeline(model);
-    const unknown = unfamiliarWords(spec.prompt, (word) => pipeline.tokenizer.knows(word));
+    const unknown = unfamiliarWords(spec.prompt, (word) => pipeline.vocabulary.knows(word));
     const warnings = unknown.length > 0 ? [unfamiliarPromptWarning(model.name, unknown, pipeline.config.examplePrompts)] : [];
     if (spec.fast_decode && !pipeline.config.files.vaeDecoderTiny) {
       warnings.push({ code: 'no_fast_decoder', message: `${model.name} has no tiny decoder (vae_decoder_tiny/), so the full VAE decodes the images` });
@@ -113,7 +120,7 @@ export class DiffusionEngine implements Engine {
     };
   }
 
-  pipeline(model: ModelEntry): Promise<DiffusionPipeline> {
+  pipeline(model: ModelEntry): Promise<ImagePipeline> {
     return sharedLoad(this.pipelines, model.path, () => loadPipeline(model.path, this.sessions));
   }
 
@@ -125,7 +132,7 @@ export class DiffusionEngine implements Engine {
     const request = await this.prepare(pipeline, spec, job.images.map(onWhite), job.mask);
     const hires = spec.operation === 'txt2img' ? spec.hires : undefined;
     const target = hires ? hiresSize(hires, request, pipeline.config.sizeMultiple) : request;
-    const { batch, peakBytes } = await this.fit(model, pipeline.config, { ...target, count: request.count, guided: request.guidance > 1, tiledVae: request.tiledVae });
+    const { batch, peakBytes } = await this.fit(model, pipeline.config, { ...target, count: request.count, guided: pipeline.guided(request.guidance), tiledVae: request.tiledVae });
     // Image k draws only from seed + k (pipeline.ts), so a batch split into runs makes the same images.
     const runs = Math.ceil(request.count / batch);
     const progress = stepCounter(context, runs * request.steps + (hires ? request.count * secondPassSteps(hires, request.steps) : 0));
@@ -150,7 +157,7 @@ export class DiffusionEngine implements Engine {
   }
 
   /** Turns a job into one pipeline request. */
-  private async prepare(pipeline: DiffusionPipeline, spec: DiffusionSpec, inputs: RgbImage[], mask: Mask | undefined): Promise<GenerateRequest> {
+  private async prepare(pipeline: ImagePipeline, spec: DiffusionSpec, inputs: RgbImage[], mask: Mask | undefined): Promise<GenerateRequest> {
     const { sizeMultiple, defaultSize } = pipeline.config;
     let { prompt, negative_prompt: negative } = spec;
     const style = 'style' in spec && spec.style ? stylePreset(spec.style) : undefined;
@@ -206,8 +213,20 @@ export class DiffusionEngine implements Engine {
   }
 }
 
+/** What a flow-matching transformer cannot do, refused by name before the job is queued. */
+function checkFlowJob(spec: DiffusionSpec, name: string, config: FlowModelConfig): void {
+  if (spec.operation === 'inpaint' || spec.operation === 'outpaint') {
+    throw new DarkroomError('unsupported_operation', `${name} cannot ${spec.operation}: ${FAMILY_NAMES[config.family]} models here have no inpainting (txt2img, img2img, style and blend work)`);
+  }
+  if (spec.scheduler !== 'euler') {
+    throw new DarkroomError('invalid_parameter', `${name} samples with the flow-matching Euler sampler only: use scheduler "euler", not "${spec.scheduler}"`);
+  }
+}
+
+const FAMILY_NAMES = { 'z-image': 'Z-Image', sd3: 'Stable Diffusion 3', flux: 'Flux' } as const;
+
 /** A text-to-image size: as asked (one side asked makes a square), else the model's recommended size. */
-function txt2imgSize(spec: DiffusionSpec, config: DiffusionModelConfig): { width: number; height: number } {
+function txt2imgSize(spec: DiffusionSpec, config: ModelConfig): { width: number; height: number } {
   if (spec.width === undefined && spec.height === undefined) return { width: config.defaultWidth, height: config.defaultHeight };
   const side = (spec.width ?? spec.height)!;
   return { width: spec.width ?? side, height: spec.height ?? side };

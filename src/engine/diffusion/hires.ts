@@ -6,7 +6,7 @@ import { DarkroomError } from '../../domain/errors.js';
 import { onWhite, type AnyImage, type RgbImage } from '../../domain/image.js';
 import type { HiresSpec, HiresUpscaler } from '../../domain/job.js';
 import { onGrid, resizeImage } from '../../images/codec.js';
-import type { DiffusionPipeline, GenerateRequest, GenerateResult } from './pipeline.js';
+import type { ImagePipeline, GenerateRequest, GenerateResult } from './pipeline.js';
 import { img2imgStartIndex } from './schedulers/index.js';
 
 /** ESRGAN, as the image tools run it. */
@@ -71,7 +71,7 @@ export function secondPassSteps(hires: HiresSpec, firstPassSteps: number): numbe
  * enlarged to the target size, to redraw there at the hires strength.
  */
 export async function secondPass(
-  pipeline: DiffusionPipeline,
+  pipeline: ImagePipeline,
   job: { request: GenerateRequest; hires: HiresSpec; target: { width: number; height: number; seed: number } },
   first: GenerateResult,
   k: number,

@@ -1,13 +1,16 @@
 // Opens a diffusion model folder as a pipeline: configs, tokenizers, the family's
-// conditioner, shared sessions.
+// conditioner (UNets) or runner (flow transformers), shared sessions.
 
 import { DarkroomError } from '../../domain/errors.js';
 import { ClipConditioner } from './conditioning/clip-conditioner.js';
 import type { Conditioner } from './conditioning/conditioner.js';
 import { SdxlConditioner } from './conditioning/sdxl-conditioner.js';
-import { readModelConfig } from './model-config.js';
+import { ChatTokenizer } from './flow/chat-tokenizer.js';
+import { FlowPipeline } from './flow/flow-pipeline.js';
+import { ZImageRunner } from './flow/z-image.js';
+import { isFlow, readModelConfig, type DiffusionModelConfig } from './model-config.js';
 import type { SessionPool } from './onnx-session.js';
-import { DiffusionPipeline } from './pipeline.js';
+import { DiffusionPipeline, type ImagePipeline } from './pipeline.js';
 import { ClipTokenizer } from './tokenizer.js';
 
 async function loadTokenizer(dir: string): Promise<ClipTokenizer> {
@@ -18,8 +21,23 @@ async function loadTokenizer(dir: string): Promise<ClipTokenizer> {
   }
 }
 
-export async function loadPipeline(root: string, sessions: SessionPool): Promise<DiffusionPipeline> {
+export interface LoadOptions {
+  /** Flow models: release the text encoder before denoising (flow-pipeline.ts). */
+  lowMemory?: boolean;
+}
+
+export async function loadPipeline(root: string, sessions: SessionPool, options: LoadOptions = {}): Promise<ImagePipeline> {
   const config = await readModelConfig(root);
+  if (isFlow(config)) {
+    const { files } = config;
+    const tokenizer = await ChatTokenizer.load(files.tokenizer, config.maxSequenceLength);
+    const runner = new ZImageRunner(tokenizer, () => sessions.get(files.textEncoder), () => sessions.get(files.transformer));
+    return new FlowPipeline(config, runner, sessions, options);
+  }
+  return loadUnetPipeline(config, sessions);
+}
+
+async function loadUnetPipeline(config: DiffusionModelConfig, sessions: SessionPool): Promise<DiffusionPipeline> {
   const { files } = config;
   const tokenizer = await loadTokenizer(files.tokenizer);
   let conditioner: Conditioner;

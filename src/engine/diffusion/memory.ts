@@ -19,7 +19,8 @@
 import { readdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { DarkroomError } from '../../domain/errors.js';
-import type { DiffusionModelConfig } from './model-config.js';
+import type { FlowModelConfig } from './flow/flow-config.js';
+import { isFlow, type ModelConfig } from './model-config.js';
 import { shouldTile } from './tiled-vae.js';
 
 /** How far past its native side a model may be asked to go: beyond, it draws repeats and costs quadratically more. */
@@ -27,19 +28,32 @@ export const MAX_SIDE_FACTOR = 4;
 
 const FLOAT = 4;
 const UNET_ACTIVATIONS = 72;
+const TRANSFORMER_ACTIVATIONS = 24;
 const VAE_ACTIVATIONS = 4;
 
-/** The numbers of a model's layout the estimate needs, from its configs. */
-export interface MemoryShape {
+/** What the estimate reads of a model's VAE. */
+export interface VaeMemoryShape {
+  /** Channels of the VAE decoder at full image resolution. */
+  vaeWidth: number;
+  /** Whether the VAE has self-attention over the whole latent (diffusers' mid block). */
+  vaeAttention: boolean;
+}
+
+/** The numbers of a UNet model's layout the estimate needs, from its configs. */
+export interface MemoryShape extends VaeMemoryShape {
   /** Channels of the UNet's first level. */
   unetWidth: number;
   heads: number;
   /** The first UNet level (0: full latent resolution) with self-attention. */
   attentionLevel: number;
-  /** Channels of the VAE decoder at full image resolution. */
-  vaeWidth: number;
-  /** Whether the VAE has self-attention over the whole latent (diffusers' mid block). */
-  vaeAttention: boolean;
+}
+
+/** A VAE config's width and attention (diffusers' AutoencoderKL has a mid-block attention unless it says not). */
+export function vaeMemoryShape(vae: Record<string, unknown>, attentionByDefault = true): VaeMemoryShape {
+  return {
+    vaeWidth: first(vae.block_out_channels, 128),
+    vaeAttention: typeof vae.mid_block_add_attention === 'boolean' ? vae.mid_block_add_attention : attentionByDefault,
+  };
 }
 
 function first(value: unknown, fallback: number): number {
@@ -61,13 +75,12 @@ export function memoryShape(unet: Record<string, unknown> | undefined, vae: Reco
     // diffusers' "attention_head_dim" holds the head count in SD 1.x and 2.x configs.
     heads: first(unet?.num_attention_heads ?? unet?.attention_head_dim, 8),
     attentionLevel,
-    vaeWidth: first(vae.block_out_channels, 128),
-    vaeAttention: typeof vae.mid_block_add_attention === 'boolean' ? vae.mid_block_add_attention : !tinyLayout,
+    ...vaeMemoryShape(vae, !tinyLayout),
   };
 }
 
 /** The largest side a model is asked for. */
-export function maxSide(config: DiffusionModelConfig): number {
+export function maxSide(config: ModelConfig): number {
   return MAX_SIDE_FACTOR * config.defaultSize;
 }
 
@@ -83,30 +96,55 @@ export interface RunSize {
 }
 
 /** Peak bytes of a run beyond the loaded weights (see the header for the terms). */
-export function workingBytes(config: DiffusionModelConfig, { width, height, batch, guided, tiledVae }: RunSize): number {
-  const shape = config.memory;
+export function workingBytes(config: ModelConfig, { width, height, batch, guided, tiledVae }: RunSize): number {
   const cells = (width / config.vaeScaleFactor) * (height / config.vaeScaleFactor);
-  const units = batch * (guided ? 2 : 1);
-  const tokens = cells / 4 ** shape.attentionLevel;
-  const unet = units * (cells * shape.unetWidth * FLOAT * UNET_ACTIVATIONS + shape.heads * tokens * tokens * FLOAT * 2);
+  const denoiser = isFlow(config) ? transformerBytes(config, cells) : unetBytes(config.memory, cells, batch * (guided ? 2 : 1));
   // In tiles, the VAE sees one tile of the native side at a time.
   const tiled = shouldTile(width, height, config.defaultSize, tiledVae);
   const [vaeWidth, vaeHeight] = tiled ? [Math.min(width, config.defaultSize), Math.min(height, config.defaultSize)] : [width, height];
   const vaeCells = (vaeWidth / config.vaeScaleFactor) * (vaeHeight / config.vaeScaleFactor);
+  const shape = config.memory;
   const vae = vaeWidth * vaeHeight * shape.vaeWidth * FLOAT * VAE_ACTIVATIONS + (shape.vaeAttention ? vaeCells * vaeCells * FLOAT * 2 : 0);
-  return unet + vae;
+  return denoiser + vae;
 }
 
-/** Bytes of a model's ONNX files and their external weights (every file in each component folder). */
-export async function weightBytes(config: DiffusionModelConfig): Promise<number> {
-  const { textEncoder, textEncoder2, unet, vaeDecoder, vaeEncoder } = config.files;
+function unetBytes(shape: MemoryShape, cells: number, units: number): number {
+  const tokens = cells / 4 ** shape.attentionLevel;
+  return units * (cells * shape.unetWidth * FLOAT * UNET_ACTIVATIONS + shape.heads * tokens * tokens * FLOAT * 2);
+}
+
+/**
+ * A flow transformer runs one image and one prompt at a time over the image's patches and
+ * the prompt's tokens together: its activations, and each head's attention scores and
+ * softmax over all of them (T^2). The prompt is counted at 128 tokens.
+ */
+function transformerBytes(config: FlowModelConfig, cells: number): number {
+  const { dim, heads } = config.memory;
+  const tokens = cells / config.patchSize ** 2 + 128;
+  return tokens * dim * FLOAT * TRANSFORMER_ACTIVATIONS + heads * tokens * tokens * FLOAT * 2;
+}
+
+async function folderBytes(files: readonly (string | undefined)[]): Promise<number> {
   let total = 0;
-  for (const file of [textEncoder, textEncoder2, unet, vaeDecoder, vaeEncoder]) {
+  for (const file of files) {
     if (!file) continue;
     const folder = dirname(file);
     for (const name of await readdir(folder)) total += (await stat(join(folder, name))).size;
   }
   return total;
+}
+
+/**
+ * Bytes of a model's ONNX files and their external weights (every file in each component
+ * folder). In low-memory mode a flow model's text encoder is released before its
+ * transformer runs, so only the larger of the two sides is held at once.
+ */
+export async function weightBytes(config: ModelConfig, lowMemory = false): Promise<number> {
+  const { vaeDecoder, vaeEncoder } = config.files;
+  if (!isFlow(config)) return folderBytes([config.files.textEncoder, config.files.textEncoder2, config.files.unet, vaeDecoder, vaeEncoder]);
+  const text = await folderBytes([config.files.textEncoder]);
+  const image = await folderBytes([config.files.transformer, vaeDecoder, vaeEncoder]);
+  return lowMemory ? Math.max(text, image) : text + image;
 }
 
 export function formatBytes(bytes: number): string {
@@ -125,7 +163,7 @@ export interface Fit {
  * Refuses a size past the model's limit, or a job of which even one image would not fit
  * in `budget` bytes; otherwise the largest batch that fits.
  */
-export function fitJob(config: DiffusionModelConfig, modelName: string, weights: number, budget: number, job: Omit<RunSize, 'batch'> & { count: number }): Fit {
+export function fitJob(config: ModelConfig, modelName: string, weights: number, budget: number, job: Omit<RunSize, 'batch'> & { count: number }): Fit {
   const limit = maxSide(config);
   if (job.width > limit || job.height > limit) {
     throw new DarkroomError(

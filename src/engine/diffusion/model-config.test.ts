@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TINY_DIR } from '../../../test/helpers/tiny.js';
-import { readModelConfig } from './model-config.js';
+import { isFlow, readModelConfig } from './model-config.js';
 
 /** A model folder with the given configs and empty graph files (readModelConfig opens no graph). */
 async function modelFolder(configs: { unet?: object; vae?: object; index?: object; secondEncoder?: boolean }): Promise<string> {
@@ -62,7 +62,7 @@ describe('readModelConfig', () => {
       await modelFolder({ unet: { ...SD15_UNET, addition_embed_type: 'text_time' }, vae: SD15_VAE, index: { force_zeros_for_empty_prompt: true }, secondEncoder: true }),
     );
     expect(sdxl).toMatchObject({ family: 'sdxl', forceZerosForEmptyPrompt: true });
-    expect(sdxl.files.textEncoder2).toBe(join(sdxl.root, 'text_encoder_2', 'model.onnx'));
+    expect(isFlow(sdxl) ? undefined : sdxl.files.textEncoder2).toBe(join(sdxl.root, 'text_encoder_2', 'model.onnx'));
     // A second encoder beside a UNet config without the text_time embedding is not SDXL.
     expect(await readModelConfig(await modelFolder({ unet: SD15_UNET, vae: SD15_VAE, secondEncoder: true }))).toMatchObject({ family: 'sd' });
     // Without a UNet config, the second encoder decides.

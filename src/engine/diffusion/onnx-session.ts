@@ -180,6 +180,16 @@ export class SessionPool {
     await (await entry.model).release();
   }
 
+  /** Releases one model file's session now, if it is open (a later get opens it again). */
+  async release(path: string): Promise<void> {
+    await this.evict(path).catch(() => undefined);
+  }
+
+  /** Whether a model file's session is open (or opening). */
+  isOpen(path: string): boolean {
+    return this.models.has(path);
+  }
+
   /** Releases every session (on shutdown), or those of the model in `folder` (when it is removed). */
   async close(folder?: string): Promise<void> {
     // Matched with the separator: closing "…/a--sd" must leave "…/a--sd-turbo" open.

@@ -11,7 +11,7 @@
 import type { Mask, RgbImage } from '../../domain/image.js';
 import { DarkroomError, invalidParameter, throwIfCancelled } from '../../domain/errors.js';
 import { composite, concat, concatChannels, maskToLatent, repeat, scale } from './latents.js';
-import type { DiffusionModelConfig } from './model-config.js';
+import type { DiffusionModelConfig, ModelConfig } from './model-config.js';
 import type { OnnxModel, SessionPool } from './onnx-session.js';
 import { SeededRandom } from './rng.js';
 import { Vae } from './vae.js';
@@ -75,7 +75,22 @@ export interface GenerateResult {
   latents: Float32Array;
 }
 
-export class DiffusionPipeline {
+/** What the engine runs a job on, whatever the model's family (this file's UNet pipeline, flow/flow-pipeline.ts). */
+export interface ImagePipeline {
+  readonly config: ModelConfig;
+  /** What the prompt-coverage advice asks. */
+  readonly vocabulary: { knows(word: string): boolean };
+  /** Refuses, before the job is queued, a prompt the text encoder cannot read. */
+  checkPrompts(prompt: string, negative: string, guidance: number): void;
+  /** Whether this guidance scale runs the denoiser on the negative prompt too (twice the work). */
+  guided(guidance: number): boolean;
+  generate(request: GenerateRequest, options?: GenerateOptions): Promise<GenerateResult>;
+  /** Latents of the image's posterior mean, [C, h, w] (for blending). */
+  encodeMean(image: RgbImage, tiled?: boolean): Promise<Float32Array>;
+  decode(latents: Float32Array, w: number, h: number, tiled: boolean | undefined, which: 'full' | 'tiny'): Promise<RgbImage>;
+}
+
+export class DiffusionPipeline implements ImagePipeline {
   readonly tokenizer: ClipTokenizer;
   private readonly vae: Vae;
 
@@ -90,6 +105,18 @@ export class DiffusionPipeline {
 
   private model(path: string): Promise<OnnxModel> {
     return this.sessions.get(path);
+  }
+
+  get vocabulary() {
+    return this.tokenizer;
+  }
+
+  /** CLIP reads a prompt of any length, in windows of 75 tokens. */
+  checkPrompts(): void {}
+
+  /** diffusers' do_classifier_free_guidance (LCM UNets, which embed the guidance, are told apart when they run). */
+  guided(guidance: number): boolean {
+    return guidance > 1;
   }
 
   async generate(request: GenerateRequest, options: GenerateOptions = {}): Promise<GenerateResult> {
