@@ -10,6 +10,8 @@ import { VERSION } from '../app.js';
 import { DarkroomError } from '../domain/errors.js';
 import type { AnyImage, Mask } from '../domain/image.js';
 import type { JobWarning } from '../domain/warning.js';
+import { formatBytes } from '../engine/diffusion/memory.js';
+import type { JobEstimate } from '../engine/engine.js';
 import { describeIssues, isDiffusion, JobRequest, type JobRequestInput } from '../domain/job.js';
 import { encodeLabelledPng, encodeLabelledWebp, sourceTypeOf } from '../images/provenance.js';
 import type { CliIo } from './io.js';
@@ -62,6 +64,13 @@ async function folderProblem(folder: string): Promise<string | undefined> {
   }
 }
 
+/** Peaks from here up are worth saying before a run starts (the built-in models stay far below). */
+const NOTABLE_PEAK = 1024 ** 3;
+
+export function estimateLine({ peakBytes, lowMemory }: JobEstimate): string {
+  return `expect about ${formatBytes(peakBytes)} of memory at the peak${lowMemory ? ' (low-memory mode: the text encoder is released before denoising)' : ''}`;
+}
+
 /** A warning in one line, with up to two prompts that would work. */
 function warningLine({ message, examples = [] }: JobWarning): string {
   return examples.length > 0 ? `${message}; try ${examples.slice(0, 2).map((e) => `"${e}"`).join(' or ')}` : message;
@@ -83,8 +92,9 @@ export async function runJob(app: App, io: CliIo, input: JobRequestInput, files:
   const target = resolve(io.cwd, output);
   await checkOutput(output, target);
   // Warnings go to stderr whatever it is: a script's log should show them too.
-  const { spec, warnings } = await app.registry.check(parsed.data);
+  const { spec, warnings, estimate } = await app.registry.check(parsed.data);
   for (const warning of warnings) io.stderr.write(`darkroom: warning: ${warningLine(warning)}\n`);
+  if (estimate && (estimate.lowMemory || estimate.peakBytes >= NOTABLE_PEAK)) io.stderr.write(`darkroom: ${estimateLine(estimate)}\n`);
   const bar = progressBar(io, 'steps');
   const began = performance.now();
   const count = 'n' in spec ? spec.n : 1;

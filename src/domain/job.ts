@@ -40,6 +40,11 @@ const generation = {
   tiled_vae: z.boolean().optional(),
   /** Decode the final images with the model's tiny decoder (TAESD): faster, a little softer. */
   fast_decode: z.boolean().optional(),
+  /**
+   * Flow models: release the text encoder before denoising, so it and the transformer are
+   * never held together; absent, on when the model's files exceed half the free memory.
+   */
+  low_memory: z.boolean().optional(),
 };
 
 /**

@@ -39,14 +39,22 @@ export interface EngineResult {
   peakBytes?: number;
 }
 
+/** What an engine expects a job to take, known before it runs. */
+export interface JobEstimate {
+  /** Memory at the run's peak, weights included. */
+  peakBytes: number;
+  /** A flow model's text encoder is released before denoising (it and the transformer are never held together). */
+  lowMemory: boolean;
+}
+
 export interface Engine {
   readonly id: string;
   /** `model` is absent for operations that take none (the image tools). */
   supports(operation: Operation, model: ModelEntry | undefined): boolean;
   /** The steps, guidance and scheduler the model recommends (darkroom.json), for what a request leaves out. */
   defaults?(model: ModelEntry): Promise<Partial<GenerationDefaults>>;
-  /** Refuses, before the job is queued, what this model cannot do (a size off its grid, say). */
-  check(spec: JobSpec, model: ModelEntry | undefined): Promise<void>;
+  /** Refuses, before the job is queued, what this model cannot do (a size off its grid, say); says what it expects the run to take. */
+  check(spec: JobSpec, model: ModelEntry | undefined): Promise<JobEstimate | void>;
   /** What the caller should hear before the job runs, though it may run (a prompt the model does not know, say). */
   advise?(spec: JobSpec, model: ModelEntry | undefined): Promise<JobWarning[]>;
   run(job: EngineJob, context: RunContext): Promise<EngineResult>;

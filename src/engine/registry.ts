@@ -9,7 +9,7 @@ import { chooseDevice } from './device.js';
 import { ToolsEngine } from './tools/tools-engine.js';
 import { DIFFUSION_OPERATIONS, OPERATIONS, withDefaults, type JobRequest, type JobSpec, type Operation } from '../domain/job.js';
 import type { ModelEntry } from '../models/catalog.js';
-import type { Engine, EngineJob, EngineResult, RunContext } from './engine.js';
+import type { Engine, EngineJob, EngineResult, JobEstimate, RunContext } from './engine.js';
 import type { JobWarning } from '../domain/warning.js';
 
 export class EngineRegistry {
@@ -42,11 +42,11 @@ export class EngineRegistry {
    * recommendations, then Darkroom's), after everything that can be known about its
    * feasibility without running it; with warnings for the caller.
    */
-  async check(request: JobRequest): Promise<{ spec: JobSpec; warnings: JobWarning[] }> {
+  async check(request: JobRequest): Promise<{ spec: JobSpec; warnings: JobWarning[]; estimate?: JobEstimate }> {
     const { engine, model } = await this.engineFor(request);
     const spec = withDefaults(request, model ? await engine.defaults?.(model) : undefined);
-    await engine.check(spec, model);
-    return { spec, warnings: (await engine.advise?.(spec, model)) ?? [] };
+    const estimate = (await engine.check(spec, model)) ?? undefined;
+    return { spec, warnings: (await engine.advise?.(spec, model)) ?? [], ...(estimate ? { estimate } : {}) };
   }
 
   async run(job: EngineJob, context: RunContext): Promise<EngineResult> {

@@ -15,10 +15,16 @@ import { downloadFile, listFiles, type ListFileEntry } from '@huggingface/hub';
 import { DarkroomError } from '../domain/errors.js';
 import { folderFor, MANIFEST, type ModelManifest } from './catalog.js';
 
-// text_encoder_2 and tokenizer_2 are SDXL's second encoder and its tokenizer; vae_decoder_tiny a TAESD.
-const SUBMODELS = ['text_encoder', 'text_encoder_2', 'unet', 'vae_decoder', 'vae_encoder', 'vae_decoder_tiny'];
+// text_encoder_2 and tokenizer_2 are SDXL's second encoder and its tokenizer; vae_decoder_tiny a
+// TAESD; transformer the denoiser of the flow-matching models (Z-Image, SD3, Flux).
+const SUBMODELS = ['text_encoder', 'text_encoder_2', 'unet', 'transformer', 'vae_decoder', 'vae_encoder', 'vae_decoder_tiny'];
 const TOKENIZERS = ['tokenizer', 'tokenizer_2'];
-const REQUIRED = ['model_index.json', 'text_encoder/model.onnx', 'unet/model.onnx', 'vae_decoder/model.onnx', 'tokenizer/vocab.json', 'tokenizer/merges.txt'];
+const REQUIRED = ['model_index.json', 'text_encoder/model.onnx', 'vae_decoder/model.onnx'];
+/** A UNet with CLIP's vocabulary, or a transformer with a tokenizer.json: one of them must be there. */
+const DENOISERS = [
+  ['unet/model.onnx', 'tokenizer/vocab.json', 'tokenizer/merges.txt'],
+  ['transformer/model.onnx', 'tokenizer/tokenizer.json'],
+];
 
 /** The files of an Optimum/diffusers ONNX export the pipeline needs (no PyTorch weights). */
 export function wanted(path: string): boolean {
@@ -120,9 +126,13 @@ export async function pullModel(options: PullOptions): Promise<{ path: string; m
     const unreachable = reason ? ` (${reason}: the hub cannot be reached; check the network, or set HF_ENDPOINT to a mirror)` : '';
     throw new DarkroomError(code, `Cannot list ${repo}@${revision} on ${hubUrl}: ${message}${unreachable}`, { cause: error });
   }
-  const missing = REQUIRED.filter((path) => !entries.some((e) => e.path === path));
+  const lacks = (paths: string[]) => paths.filter((path) => !entries.some((e) => e.path === path));
+  // The denoiser whose graph is there says what else is missing; with neither graph, both are named.
+  const present = DENOISERS.find((set) => lacks(set.slice(0, 1)).length === 0);
+  const denoiser = present ? lacks(present) : [DENOISERS.map((set) => set[0]).join(' or ')];
+  const missing = [...lacks(REQUIRED), ...denoiser];
   if (missing.length > 0) {
-    throw new DarkroomError('model_invalid', `${repo} is not an ONNX Stable Diffusion export: it has no ${missing.join(', ')}`);
+    throw new DarkroomError('model_invalid', `${repo} is not an ONNX diffusion export Darkroom reads: it has no ${missing.join(', ')}`);
   }
   entries = entries.sort((a, b) => a.path.localeCompare(b.path));
 

@@ -13,6 +13,7 @@ import { DiffusionPipeline } from '../../src/engine/diffusion/pipeline.js';
 
 export const TINY_DIR = join(packageRoot(), 'models', 'darkroom-tiny');
 export const TINY_XL_DIR = join(packageRoot(), 'models', 'darkroom-tiny-xl');
+export const TINY_FLOW_DIR = join(packageRoot(), 'models', 'darkroom-tiny-flow');
 export const FIXTURES = join(packageRoot(), 'test', 'fixtures');
 
 /** A built-in UNet model (darkroom-tiny or -xl, or a copy) with its own sessions. */

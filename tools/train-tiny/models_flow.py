@@ -230,8 +230,9 @@ class FinalLayer(nn.Module):
         return self.linear(self.norm_final(x) * (1 + self.adaLN_modulation(adaln)[:, None, :]))
 
 
-def padded(n: int) -> int:
-    return n + (-n) % SEQ_MULTI_OF
+def pad_count(n):
+    """Tokens that fill n up to a multiple of 32 (n may be a traced size: no branching on it)."""
+    return (SEQ_MULTI_OF - n % SEQ_MULTI_OF) % SEQ_MULTI_OF
 
 
 class FlowTransformer(nn.Module):
@@ -260,36 +261,37 @@ class FlowTransformer(nn.Module):
         self.layers = nn.ModuleList(FlowBlock(dim, heads, True) for _ in range(layers))
         self.final_layer = FinalLayer(dim, patch * patch * in_channels)
 
-    def positions(self, cap_len: int, h: int, w: int):
-        cap = torch.zeros(padded(cap_len), 3, dtype=torch.int64)
-        cap[:, 0] = torch.arange(1, padded(cap_len) + 1)
-        rows, cols = torch.meshgrid(torch.arange(h), torch.arange(w), indexing="ij")
-        img = torch.stack([torch.full_like(rows, padded(cap_len) + 1), rows, cols], dim=-1).reshape(-1, 3)
+    def positions(self, cap_padded, h, w):
+        """(image, caption) integer positions (frame, row, column); sizes may be traced."""
+        cap = torch.arange(1, cap_padded + 1)
+        zeros = torch.zeros_like(cap)
+        cap = torch.stack([cap, zeros, zeros], dim=-1)
+        rows = torch.arange(h)[:, None].expand(h, w).reshape(-1)
+        cols = torch.arange(w)[None, :].expand(h, w).reshape(-1)
+        img = torch.stack([torch.zeros_like(rows) + cap_padded + 1, rows, cols], dim=-1)
         return img, cap
 
     def forward(self, latents, t, cap_feats, cap_mask=None):
         """latents (B, C, H, W); t (B,) in [0, 1], 1 = clean; cap_feats (B, L, D), the
         caption's features with no padding. Returns the prediction of latents - noise.
         `cap_mask` (training only): captions of different lengths in one batch, their
-        padding given the pad token as one caption of that padded length would have."""
+        padding given the pad token as one caption of that padded length would have.
+        Written without branches on sizes, so an ONNX trace keeps them dynamic."""
         b, c, H, W = latents.shape
         p = self.patch
         h, w = H // p, W // p
         x = latents.reshape(b, c, h, p, w, p).permute(0, 2, 4, 3, 5, 1).reshape(b, h * w, p * p * c)
         adaln = self.t_embedder(t * self.t_scale)
         cap_len = cap_feats.shape[1]
-        img_pos, cap_pos = self.positions(cap_len, h, w)
-        x = self.x_embedder(x)
-        x_pad = padded(h * w) - h * w
-        if x_pad:
-            x = torch.cat([x, self.x_pad_token.expand(b, x_pad, -1)], dim=1)
-            img_pos = torch.cat([img_pos, torch.zeros(x_pad, 3, dtype=torch.int64)])
+        x_pad, cap_pad = pad_count(h * w), pad_count(cap_len)
+        img_pos, cap_pos = self.positions(cap_len + cap_pad, h, w)
+        # Image padding tokens sit at position (0, 0, 0).
+        img_pos = torch.cat([img_pos, torch.zeros(x_pad, 3, dtype=img_pos.dtype)])
+        x = torch.cat([self.x_embedder(x), self.x_pad_token.expand(b, x_pad, -1)], dim=1)
         cap = self.cap_embedder(cap_feats)
         if cap_mask is not None:
             cap = torch.where(cap_mask[:, :, None], cap, self.cap_pad_token)
-        cap_pad = padded(cap_len) - cap_len
-        if cap_pad:
-            cap = torch.cat([cap, self.cap_pad_token.expand(b, cap_pad, -1)], dim=1)
+        cap = torch.cat([cap, self.cap_pad_token.expand(b, cap_pad, -1)], dim=1)
         x_cos, x_sin = rope_3d(img_pos, self.axes_dims, self.rope_theta)
         cap_cos, cap_sin = rope_3d(cap_pos, self.axes_dims, self.rope_theta)
         for block in self.noise_refiner:

@@ -34,6 +34,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 import bpe_llm  # noqa: E402
 import data  # noqa: E402
 import train  # noqa: E402
+from models import AutoencoderKL  # noqa: E402
 from models_flow import FlowTransformer, QwenTextEncoder  # noqa: E402
 
 DEFAULT_WORK = os.path.join(train.HERE, "work-flow")
@@ -131,6 +132,38 @@ def stage_data(work: str, count: int, seed: int = 5):
         train.log(f"  {c} -> {len(tokenizer.encode(bpe_llm.render_chat(c)))} tokens")
 
 
+def pack(work: str, path: str = PACKED, checkpoint: str = "dit-checkpoint.pt"):
+    """The EMA weights, tokenizer merges, VAE and its scale and shift, in one file."""
+    state = torch.load(f"{work}/{checkpoint}")
+    with open(f"{work}/vae.json") as f:
+        vae = json.load(f)
+    packed = {
+        "step": state["step"] + state.get("base_step", 0),
+        "merges": bpe_llm.Tokenizer.load(f"{work}/tokenizer").merges,
+        "text": state["ema_text"],
+        "transformer": state["ema_transformer"],
+        "vae": torch.load(f"{work}/vae.pt"),
+        "scaling_factor": vae["scaling_factor"],
+        "shift_factor": vae["shift_factor"],
+    }
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    torch.save(packed, path)
+    train.log(f"packed step {packed['step']} into {path}")
+
+
+def load(path: str = PACKED):
+    """(tokenizer, text encoder, transformer, vae, scaling_factor, shift_factor), in eval mode."""
+    packed = torch.load(path)
+    tokenizer = bpe_llm.Tokenizer([tuple(m) for m in packed["merges"]])
+    text, transformer, vae = build_text_encoder(tokenizer.vocab_size), build_transformer(), AutoencoderKL(LATENT_CHANNELS)
+    text.load_state_dict(packed["text"])
+    transformer.load_state_dict(packed["transformer"])
+    vae.load_state_dict(packed["vae"])
+    for module in (text, transformer, vae):
+        module.eval()
+    return tokenizer, text, transformer, vae, packed["scaling_factor"], packed["shift_factor"]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("stage", choices=["data", "vae", "dit", "all", "pack"])
@@ -151,6 +184,8 @@ def main():
         train.stage_vae(args.work, args.vae_steps, LATENT_CHANNELS, kl_weight=1e-5, shift=True)
     if args.stage in ("dit", "all"):
         stage_dit(args.work, args.dit_steps, args.batch, args.lr)
+    if args.stage == "pack":
+        pack(args.work)
 
 
 if __name__ == "__main__":

@@ -23,13 +23,14 @@ export function withGenerationOptions(command: Command): Command {
     .option('--width <px>', "image width (default: the model's native size)", number('--width'))
     .option('--height <px>', "image height (default: the model's native size)", number('--height'))
     .option('--steps <n>', "denoising steps (default: the model's recommendation, else 20)", number('--steps'))
-    .option('--guidance <g>', "how closely to follow the prompt, classifier-free guidance (default: the model's, else 7.5; 0 or 1 turns it off)", number('--guidance'))
+    .option('--guidance <g>', "how closely to follow the prompt, classifier-free guidance (default: the model's, else 7.5; off at 1 or below for Stable Diffusion models, at 0 for Z-Image)", number('--guidance'))
     .option('--seed <s>', 'random seed; the same seed and settings give the same image', number('--seed'))
     .addOption(new Option('--scheduler <name>', "sampler (default: the model's recommendation, else euler)").choices(SCHEDULER_NAMES))
     .option('-n, --count <n>', 'number of images (seed, seed + 1, ...)', number('-n'), 1)
     .option('--embed-prompt', 'write the prompt into the PNG metadata (by default files carry no prompt)')
     .option('--tiled-vae', 'decode and encode in overlapping tiles (automatic above 1.5x the native size); bounds memory for big images')
-    .option('--fast-decode', "decode with the model's tiny decoder (TAESD) when it has one: faster, a little softer");
+    .option('--fast-decode', "decode with the model's tiny decoder (TAESD) when it has one: faster, a little softer")
+    .option('--low-memory', 'flow models: release the text encoder before denoising (on by itself when the model is large for the free memory)');
 }
 
 const styleOption = () => new Option('--style <name>', 'a style preset').choices(STYLE_PRESETS.map((s) => s.name));
@@ -48,6 +49,7 @@ export interface GenerationOptions {
   embedPrompt?: boolean;
   tiledVae?: boolean;
   fastDecode?: boolean;
+  lowMemory?: boolean;
   style?: string;
 }
 
@@ -71,6 +73,7 @@ export function baseSpec(prompt: string, options: GenerationOptions) {
     embed_prompt: options.embedPrompt ?? false,
     ...(options.tiledVae ? { tiled_vae: true } : {}),
     ...(options.fastDecode ? { fast_decode: true } : {}),
+    ...(options.lowMemory ? { low_memory: true } : {}),
     ...(options.width !== undefined ? { width: options.width } : {}),
     ...(options.height !== undefined ? { height: options.height } : {}),
   };

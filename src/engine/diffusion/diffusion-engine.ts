@@ -3,6 +3,7 @@
 // (inputs fitted to the model's grid, style templates applied, latents blended, canvases
 // extended) and then runs through the one denoising pipeline.
 
+import { freemem } from 'node:os';
 import { DarkroomError } from '../../domain/errors.js';
 import { sharedLoad } from '../../domain/shared-load.js';
 import { onWhite, type Mask, type RgbImage } from '../../domain/image.js';
@@ -10,7 +11,7 @@ import type { JobWarning } from '../../domain/warning.js';
 import { DIFFUSION_OPERATIONS, isDiffusion, GENERATION_DEFAULTS, type DiffusionSpec, type GenerationDefaults, type JobSpec, type Operation } from '../../domain/job.js';
 import { extendCanvas, fitSize, onGrid, resizeImage, resizeMask } from '../../images/codec.js';
 import type { ModelCatalog, ModelEntry } from '../../models/catalog.js';
-import type { Engine, EngineJob, EngineResult, RunContext } from '../engine.js';
+import type { Engine, EngineJob, EngineResult, JobEstimate, RunContext } from '../engine.js';
 import { weightedSlerp } from './blend.js';
 import { loadPipeline } from './load.js';
 import { fitJob, weightBytes, type Fit } from './memory.js';
@@ -23,6 +24,9 @@ import { unfamiliarPromptWarning, unfamiliarWords } from './prompt-coverage.js';
 import { randomSeed } from './rng.js';
 import { lcmMaxSteps } from './schedulers/index.js';
 import { applyStyle, stylePreset } from './styles.js';
+
+/** A flow model whose files take more than this share of the free memory runs in low-memory mode. */
+const LOW_MEMORY_SHARE = 0.5;
 
 export class DiffusionEngine implements Engine {
   readonly id = 'diffusion';
@@ -42,7 +46,7 @@ export class DiffusionEngine implements Engine {
     return model?.engine === 'diffusion' && DIFFUSION_OPERATIONS.includes(operation);
   }
 
-  async check(spec: JobSpec, model: ModelEntry | undefined): Promise<void> {
+  async check(spec: JobSpec, model: ModelEntry | undefined): Promise<JobEstimate | void> {
     if (!isDiffusion(spec) || !model) return;
     const pipeline = await this.pipeline(model);
     const { config } = pipeline;
@@ -81,13 +85,26 @@ export class DiffusionEngine implements Engine {
     const { width, height } = txt2imgSize(spec, config);
     // Hires fix peaks at its target size.
     const size = spec.operation === 'txt2img' && spec.hires ? hiresSize(spec.hires, { width, height }, f) : { width, height };
-    await this.fit(model, config, { ...size, count: spec.n, guided: pipeline.guided(spec.guidance), tiledVae: spec.tiled_vae });
+    const lowMemory = await this.lowMemory(model, config, spec.low_memory);
+    const { peakBytes } = await this.fit(model, config, lowMemory, { ...size, count: spec.n, guided: pipeline.guided(spec.guidance), tiledVae: spec.tiled_vae });
+    return { peakBytes, lowMemory };
   }
 
   /** The batch a job runs in, after refusing it past the model's size limit or the memory budget. */
-  private async fit(model: ModelEntry, config: ModelConfig, job: Parameters<typeof fitJob>[4]): Promise<Fit> {
-    const weights = await sharedLoad(this.weights, model.path, () => weightBytes(config));
+  private async fit(model: ModelEntry, config: ModelConfig, lowMemory: boolean, job: Parameters<typeof fitJob>[4]): Promise<Fit> {
+    const weights = await sharedLoad(this.weights, `${model.path}\n${lowMemory}`, () => weightBytes(config, lowMemory));
     return fitJob(config, model.name, weights, this.memoryBudget, job);
+  }
+
+  /**
+   * Whether a flow model's text encoder is released before denoising: as the job asks, else
+   * when the model's files exceed half the free memory (both sides would crowd it).
+   */
+  private async lowMemory(model: ModelEntry, config: ModelConfig, asked: boolean | undefined): Promise<boolean> {
+    if (!isFlow(config)) return false;
+    if (asked !== undefined) return asked;
+    const weights = await sharedLoad(this.weights, `${model.path}\nfalse`, () => weightBytes(config, false));
+    return weights > LOW_MEMORY_SHARE * freemem();
   }
 
   async defaults(model: ModelEntry): Promise<Partial<GenerationDefaults>> {
@@ -132,7 +149,9 @@ export class DiffusionEngine implements Engine {
     const request = await this.prepare(pipeline, spec, job.images.map(onWhite), job.mask);
     const hires = spec.operation === 'txt2img' ? spec.hires : undefined;
     const target = hires ? hiresSize(hires, request, pipeline.config.sizeMultiple) : request;
-    const { batch, peakBytes } = await this.fit(model, pipeline.config, { ...target, count: request.count, guided: pipeline.guided(request.guidance), tiledVae: request.tiledVae });
+    const lowMemory = await this.lowMemory(model, pipeline.config, spec.low_memory);
+    request.lowMemory = lowMemory;
+    const { batch, peakBytes } = await this.fit(model, pipeline.config, lowMemory, { ...target, count: request.count, guided: pipeline.guided(request.guidance), tiledVae: request.tiledVae });
     // Image k draws only from seed + k (pipeline.ts), so a batch split into runs makes the same images.
     const runs = Math.ceil(request.count / batch);
     const progress = stepCounter(context, runs * request.steps + (hires ? request.count * secondPassSteps(hires, request.steps) : 0));

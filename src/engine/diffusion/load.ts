@@ -21,18 +21,13 @@ async function loadTokenizer(dir: string): Promise<ClipTokenizer> {
   }
 }
 
-export interface LoadOptions {
-  /** Flow models: release the text encoder before denoising (flow-pipeline.ts). */
-  lowMemory?: boolean;
-}
-
-export async function loadPipeline(root: string, sessions: SessionPool, options: LoadOptions = {}): Promise<ImagePipeline> {
+export async function loadPipeline(root: string, sessions: SessionPool): Promise<ImagePipeline> {
   const config = await readModelConfig(root);
   if (isFlow(config)) {
     const { files } = config;
     const tokenizer = await ChatTokenizer.load(files.tokenizer, config.maxSequenceLength);
     const runner = new ZImageRunner(tokenizer, () => sessions.get(files.textEncoder), () => sessions.get(files.transformer));
-    return new FlowPipeline(config, runner, sessions, options);
+    return new FlowPipeline(config, runner, sessions);
   }
   return loadUnetPipeline(config, sessions);
 }

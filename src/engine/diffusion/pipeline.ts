@@ -52,6 +52,8 @@ export interface GenerateRequest {
   fastDecode?: boolean;
   /** Return the final latents only, no pictures (hires fix's first pass in latent space). */
   latentsOnly?: boolean;
+  /** Flow models: release the text encoder before the first step (flow/flow-pipeline.ts). */
+  lowMemory?: boolean;
 }
 
 export interface StepProgress {

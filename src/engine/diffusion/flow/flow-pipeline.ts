@@ -7,8 +7,8 @@
 // initial noise, then for image-to-image its VAE posterior's noise (pipeline.ts's order).
 //
 // Low memory: a large text encoder (Z-Image-Turbo's is 4B parameters) and transformer need
-// not both be held; with `lowMemory` the text encoder's session is released once the
-// prompts are encoded, before the first step.
+// not both be held; with the request's `lowMemory` the text encoder's session is released
+// once the prompts are encoded, before the first step.
 
 import type { RgbImage } from '../../../domain/image.js';
 import { DarkroomError, invalidParameter, throwIfCancelled } from '../../../domain/errors.js';
@@ -21,11 +21,6 @@ import type { FlowModelConfig } from './flow-config.js';
 import type { FlowFamilyRunner, PromptFeatures } from './flow-family.js';
 import { flowDenoised, flowEulerStep, flowImg2imgStart, flowMatchSchedule, flowScaleNoise } from './flow-match.js';
 
-export interface FlowPipelineOptions {
-  /** Release the text encoder before denoising (see the header). */
-  lowMemory?: boolean;
-}
-
 export class FlowPipeline implements ImagePipeline {
   private readonly vae: Vae;
 
@@ -33,7 +28,6 @@ export class FlowPipeline implements ImagePipeline {
     readonly config: FlowModelConfig,
     private readonly family: FlowFamilyRunner,
     private readonly sessions: SessionPool,
-    private readonly options: FlowPipelineOptions = {},
   ) {
     this.vae = new Vae(config, (path) => this.model(path));
   }
@@ -71,7 +65,7 @@ export class FlowPipeline implements ImagePipeline {
     const guided = family.guided(request.guidance);
     const cond = await family.encode(request.prompt);
     const uncond = guided ? await family.encode(request.negativePrompt) : undefined;
-    if (this.options.lowMemory) await this.sessions.release(config.files.textEncoder);
+    if (request.lowMemory) await this.sessions.release(config.files.textEncoder);
     throwIfCancelled(signal);
 
     const schedule = flowMatchSchedule(config.scheduler, request.steps, config.sigmaSpacing, (shape.height / config.patchSize) * (shape.width / config.patchSize));
