@@ -1,26 +1,31 @@
 // What a person would check: the picture shows the prompt's shape, colour, background,
 // position and size. Pixels are classified against the training palette; each prompt is
 // tried on several seeds and most of them must be right (a small model is not perfect,
-// and the figures it reaches are printed). Both built-in models, SD-shaped and
-// SDXL-shaped, are held to the same checks; SDXL's size and crop conditioning to its own.
+// and the figures it reaches are printed). The built-in models, SD-shaped, SDXL-shaped and
+// Z-Image-shaped (a flow transformer at its recommended 8 steps without guidance), are held
+// to the same checks; SDXL's size and crop conditioning and the flow model's Chinese
+// prompts and image-to-image to their own.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DiffusionPipeline, GenerateRequest } from '../src/engine/diffusion/pipeline.js';
+import type { DiffusionPipeline, GenerateRequest, ImagePipeline } from '../src/engine/diffusion/pipeline.js';
 import type { SessionPool } from '../src/engine/diffusion/onnx-session.js';
 import type { RgbImage } from '../src/domain/image.js';
-import { backgroundOf, meanAbsDiff, openTiny, readShape, regionMean, colourName, shapeFromFill, TINY_DIR, TINY_XL_DIR } from './helpers/tiny.js';
+import { backgroundOf, meanAbsDiff, openModel, openTiny, readShape, regionMean, colourName, shapeFromFill, TINY_DIR, TINY_FLOW_DIR, TINY_XL_DIR } from './helpers/tiny.js';
 
 const SEEDS = [11, 12, 13, 14];
 
-function drawing(model: () => DiffusionPipeline) {
+/** The UNet models' sampling; the flow model's is its own recommendation. */
+const UNET_SAMPLING = { steps: 20, guidance: 7.5 };
+const FLOW_SAMPLING = { steps: 8, guidance: 0 };
+
+function drawing(model: () => ImagePipeline, sampling = UNET_SAMPLING) {
   return async (prompt: string, options: Partial<GenerateRequest> = {}) => {
     const { images } = await model().generate({
       prompt,
       negativePrompt: '',
       width: 64,
       height: 64,
-      steps: 20,
-      guidance: 7.5,
+      ...sampling,
       scheduler: 'euler',
       seed: SEEDS[0]!,
       count: SEEDS.length,
@@ -41,16 +46,17 @@ function sharpness(image: RgbImage): number {
 }
 
 describe.each([
-  ['darkroom-tiny', TINY_DIR],
-  ['darkroom-tiny-xl', TINY_XL_DIR],
-])('%s draws what it is asked', (name, dir) => {
-  let pipeline: DiffusionPipeline;
+  ['darkroom-tiny', TINY_DIR, UNET_SAMPLING],
+  ['darkroom-tiny-xl', TINY_XL_DIR, UNET_SAMPLING],
+  ['darkroom-tiny-flow', TINY_FLOW_DIR, FLOW_SAMPLING],
+])('%s draws what it is asked', (name, dir, sampling) => {
+  let pipeline: ImagePipeline;
   let sessions: SessionPool;
   beforeAll(async () => {
-    ({ pipeline, sessions } = await openTiny(dir));
+    ({ pipeline, sessions } = await openModel(dir));
   });
   afterAll(() => sessions.close());
-  const draw = drawing(() => pipeline);
+  const draw = drawing(() => pipeline, sampling);
 
   it('a red circle in the centre on a blue background: red in the middle, blue at the corners, round', async () => {
     const images = await draw('a red circle in the centre on a blue background');
@@ -172,5 +178,42 @@ describe("darkroom-tiny follows A1111's prompt weights", () => {
     const weak = redShare(await draw('a (red:0.4) circle on a blue background', { count: 8 }));
     console.log(`red share: (red:1.6) ${(strong * 100).toFixed(1)}%, (red:0.4) ${(weak * 100).toFixed(1)}%`);
     expect(strong).toBeGreaterThan(1.5 * weak);
+  });
+});
+
+describe('darkroom-tiny-flow reads Chinese and edits pictures', () => {
+  let pipeline: ImagePipeline;
+  let sessions: SessionPool;
+  beforeAll(async () => {
+    ({ pipeline, sessions } = await openModel(TINY_FLOW_DIR));
+  });
+  afterAll(() => sessions.close());
+  const draw = drawing(() => pipeline, FLOW_SAMPLING);
+
+  it.each([
+    ['红色圆形,蓝色背景', 'red', 'blue', 'circle'],
+    ['一个绿色正方形,白色背景', 'green', 'white', 'square'],
+    ['黑色背景上有一个黄色三角形', 'yellow', 'black', 'triangle'],
+  ] as const)('%s', async (prompt, colour, background, shape) => {
+    const readings = (await draw(prompt)).map((image) => ({ ...readShape(image), background: backgroundOf(image) }));
+    const right = readings.filter((r) => r.colour === colour && r.background === background && shapeFromFill(r.fill) === shape);
+    expect(right.length, JSON.stringify(readings)).toBeGreaterThanOrEqual(3);
+  });
+
+  it('places a shape where a Chinese prompt says', async () => {
+    const left = (await draw('一个蓝色圆形在左边,黄色背景')).map(readShape);
+    const right = (await draw('一个蓝色圆形在右边,黄色背景')).map(readShape);
+    expect(left.filter((r) => r.cx < 0.42).length, JSON.stringify(left)).toBeGreaterThanOrEqual(3);
+    expect(right.filter((r) => r.cx > 0.58).length, JSON.stringify(right)).toBeGreaterThanOrEqual(3);
+  });
+
+  it("keeps the picture's layout at a low strength and follows the prompt at a high one", async () => {
+    const [start] = await draw('a large red square on the left, blue background', { count: 1 });
+    const edit = (strength: number) => draw('a yellow circle on the right, black background', { image: start!, strength });
+    const low = (await edit(0.25)).map((image) => ({ ...readShape(image), background: backgroundOf(image) }));
+    const high = (await edit(1)).map((image) => ({ ...readShape(image), background: backgroundOf(image) }));
+    console.log(`img2img low: ${JSON.stringify(low)}\nimg2img high: ${JSON.stringify(high)}`);
+    expect(low.filter((r) => r.colour === 'red' && r.cx < 0.45 && r.background === 'blue').length).toBeGreaterThanOrEqual(3);
+    expect(high.filter((r) => r.colour === 'yellow' && r.cx > 0.55 && r.background === 'black').length).toBeGreaterThanOrEqual(3);
   });
 });

@@ -9,12 +9,18 @@ import { packageRoot } from '../../src/config.js';
 import type { RgbImage } from '../../src/domain/image.js';
 import { loadPipeline } from '../../src/engine/diffusion/load.js';
 import { SessionPool } from '../../src/engine/diffusion/onnx-session.js';
-import { DiffusionPipeline } from '../../src/engine/diffusion/pipeline.js';
+import { DiffusionPipeline, type ImagePipeline } from '../../src/engine/diffusion/pipeline.js';
 
 export const TINY_DIR = join(packageRoot(), 'models', 'darkroom-tiny');
 export const TINY_XL_DIR = join(packageRoot(), 'models', 'darkroom-tiny-xl');
 export const TINY_FLOW_DIR = join(packageRoot(), 'models', 'darkroom-tiny-flow');
 export const FIXTURES = join(packageRoot(), 'test', 'fixtures');
+
+/** A built-in model of any family, with its own sessions. */
+export async function openModel(dir: string): Promise<{ pipeline: ImagePipeline; sessions: SessionPool }> {
+  const sessions = new SessionPool();
+  return { pipeline: await loadPipeline(dir, sessions), sessions };
+}
 
 /** A built-in UNet model (darkroom-tiny or -xl, or a copy) with its own sessions. */
 export async function openTiny(dir = TINY_DIR): Promise<{ pipeline: DiffusionPipeline; sessions: SessionPool }> {
@@ -27,12 +33,17 @@ export async function openTiny(dir = TINY_DIR): Promise<{ pipeline: DiffusionPip
 /** A temporary copy of a built-in model with a variant's files laid over it. */
 export async function variantDir(variant: 'fp16' | 'legacy' | 'inpaint9'): Promise<string>;
 export async function variantDir(variant: 'fp16' | 'ort-names', model: 'xl'): Promise<string>;
-export async function variantDir(variant: string, model?: 'xl'): Promise<string> {
+export async function variantDir(variant: 'int4', model: 'flow'): Promise<string>;
+export async function variantDir(variant: string, model?: 'xl' | 'flow'): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), `darkroom-${variant}-`));
-  await cp(model ? TINY_XL_DIR : TINY_DIR, dir, { recursive: true });
-  await cp(join(FIXTURES, model ? 'tiny-xl-variants' : 'tiny-variants', variant), dir, { recursive: true });
+  const [main, variants] = model === 'xl' ? [TINY_XL_DIR, 'tiny-xl-variants'] : model === 'flow' ? [TINY_FLOW_DIR, 'tiny-flow-variants'] : [TINY_DIR, 'tiny-variants'];
+  await cp(main, dir, { recursive: true });
+  await cp(join(FIXTURES, variants, variant), dir, { recursive: true });
   return dir;
 }
+
+/** darkroom-tiny-flow as a whole folder in the webnn/Z-Image-Turbo file set (tools/train-tiny/variants_flow.py). */
+export const TINY_FLOW_WEBNN_DIR = join(FIXTURES, 'tiny-flow-variants', 'webnn');
 
 export const PALETTE: Record<string, [number, number, number]> = {
   red: [220, 40, 40],

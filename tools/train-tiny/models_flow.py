@@ -70,8 +70,14 @@ class QwenAttention(nn.Module):
         k = self.k_norm(self.k_proj(x).reshape(b, n, self.kv_heads, self.head_dim)).transpose(1, 2)
         v = self.v_proj(x).reshape(b, n, self.kv_heads, self.head_dim).transpose(1, 2)
         q, k = q * cos + rotate_half(q) * sin, k * cos + rotate_half(k) * sin
+        # Each key-value head serves heads / kv_heads query heads (repeat_interleave, written
+        # with expand so the ONNX trace keeps the sequence length dynamic).
         repeat = self.heads // self.kv_heads
-        k, v = k.repeat_interleave(repeat, dim=1), v.repeat_interleave(repeat, dim=1)
+
+        def share(t):
+            return t[:, :, None].expand(b, self.kv_heads, repeat, n, self.head_dim).reshape(b, self.heads, n, self.head_dim)
+
+        k, v = share(k), share(v)
         out = attend(q, k, v, bias).transpose(1, 2).reshape(b, n, -1)
         return self.o_proj(out)
 
@@ -219,10 +225,23 @@ class FlowBlock(nn.Module):
         return x + gate_mlp.tanh() * self.ffn_norm2(self.feed_forward(self.ffn_norm1(x) * (1 + scale_mlp)))
 
 
+class PlainLayerNorm(nn.Module):
+    """LayerNorm without weight and bias, written out: torch 1.13 exports nn.LayerNorm(
+    elementwise_affine=False) as a LayerNormalization node with no scale, which ONNX refuses."""
+
+    def __init__(self, eps: float):
+        super().__init__()
+        self.eps = eps
+
+    def forward(self, x):
+        centred = x - x.mean(-1, keepdim=True)
+        return centred * torch.rsqrt(centred.pow(2).mean(-1, keepdim=True) + self.eps)
+
+
 class FinalLayer(nn.Module):
     def __init__(self, dim: int, out: int):
         super().__init__()
-        self.norm_final = nn.LayerNorm(dim, elementwise_affine=False, eps=1e-6)
+        self.norm_final = PlainLayerNorm(1e-6)
         self.linear = nn.Linear(dim, out)
         self.adaLN_modulation = nn.Sequential(nn.SiLU(), nn.Linear(min(dim, ADALN_EMBED_DIM), dim))
 

@@ -9,7 +9,11 @@ match (test/fixtures/tiny-flow-reference.json), and a sample sheet to look at.
 - transformer: its output for random inputs at several latent sizes and prompt lengths
   (the ONNX export's dynamic shapes are held to PyTorch here);
 - cases: whole generations from fixed initial latents (text-to-image without and with
-  guidance, image-to-image from given clean latents), their final latents and pictures.
+  guidance, image-to-image from given clean latents), their final latents and pictures;
+- int4_cases: the first case again with the int4 transformer's weights: every Linear the
+  ONNX export turns into a MatMul (those applied to [batch, tokens, features]; the ones on
+  [batch, features] become Gemm and stay float) rounded through quantize_int4 as the
+  variant's MatMulNBits holds them.
 The scheduler's shift is read from the exported model's scheduler_config.json.
 """
 
@@ -26,6 +30,7 @@ from PIL import Image
 sys.path.insert(0, os.path.dirname(__file__))
 import bpe_llm  # noqa: E402
 import flow_sampling  # noqa: E402
+import quantize_int4  # noqa: E402
 import train  # noqa: E402
 import train_flow  # noqa: E402
 from reference import to_rgb  # noqa: E402
@@ -56,6 +61,24 @@ SHEET_PROMPTS = [
     "一个绿色的正方形在左边,白色背景",
     "黑色背景上有一个红色三角形在下方",
 ]
+
+
+# The transformer's Linears on [batch, features] (the timestep's embedding and the adaLN
+# modulations): exported as Gemm, left float by quantize_int4.
+GEMM_LINEARS = ("t_embedder", "adaLN_modulation")
+
+
+def int4_model(model):
+    """The model with its transformer's MatMul weights rounded to 4 bits in blocks of 32."""
+    import copy
+
+    transformer = copy.deepcopy(model[2])
+    for name, module in transformer.named_modules():
+        if isinstance(module, torch.nn.Linear) and not any(part in name for part in GEMM_LINEARS):
+            weight = module.weight.detach().numpy().T  # the [K, N] the MatMul multiplies by
+            rounded = quantize_int4.dequantize(*quantize_int4.quantize(weight, 32), weight.shape[0])
+            module.weight.data = torch.from_numpy(rounded.T.copy())
+    return (*model[:2], transformer, *model[3:])
 
 
 def shift_of(model_dir: str) -> float:
@@ -129,8 +152,17 @@ def main():
                 "image_rgb": to_rgb(flow_sampling.decode(model, final)).flatten().tolist(),
             }
         )
+    quantized = int4_model(model)
+    case = CASES[0]
+    noise = torch.from_numpy(np.array(cases[0]["initial_latents"], dtype=np.float32).reshape(1, 16, 16, 16))
+    final = flow_sampling.sample(quantized, case["prompt"], case["negative"], case["steps"], case["guidance"], noise, shift)
+    int4_cases = [{**case, "initial_latents": cases[0]["initial_latents"], "final_latents": flat(final), "image_rgb": to_rgb(flow_sampling.decode(quantized, final)).flatten().tolist()}]
     with open(args.out, "w") as f:
-        json.dump({"latent_shape": [1, 16, 16, 16], "shift": shift, "tokens": tokens, "encoder": encoder, "transformer": blocks, "cases": cases}, f, ensure_ascii=False)
+        json.dump(
+            {"latent_shape": [1, 16, 16, 16], "shift": shift, "tokens": tokens, "encoder": encoder, "transformer": blocks, "cases": cases, "int4_cases": int4_cases},
+            f,
+            ensure_ascii=False,
+        )
     print(f"wrote {args.out}")
     if args.sheet:
         sheet(model, shift, args.sheet, args.steps)

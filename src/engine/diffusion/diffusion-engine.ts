@@ -8,7 +8,7 @@ import { DarkroomError } from '../../domain/errors.js';
 import { sharedLoad } from '../../domain/shared-load.js';
 import { onWhite, type Mask, type RgbImage } from '../../domain/image.js';
 import type { JobWarning } from '../../domain/warning.js';
-import { DIFFUSION_OPERATIONS, isDiffusion, GENERATION_DEFAULTS, type DiffusionSpec, type GenerationDefaults, type JobSpec, type Operation } from '../../domain/job.js';
+import { DIFFUSION_OPERATIONS, isDiffusion, GENERATION_DEFAULTS, SCHEDULER_NAMES, type DiffusionSpec, type GenerationDefaults, type JobSpec, type Operation } from '../../domain/job.js';
 import { extendCanvas, fitSize, onGrid, resizeImage, resizeMask } from '../../images/codec.js';
 import type { ModelCatalog, ModelEntry } from '../../models/catalog.js';
 import type { Engine, EngineJob, EngineResult, JobEstimate, RunContext } from '../engine.js';
@@ -124,10 +124,15 @@ export class DiffusionEngine implements Engine {
   }
 
   /** The model's family, the size it was trained at, the grid its sizes must fit, what it recommends, and prompts it draws well. */
+  /** The model's family, what it can do, the size it was trained at, the grid its sizes must fit, what it recommends, and prompts it draws well. */
   async describe(model: ModelEntry) {
     const { config } = await this.pipeline(model);
+    // Everything but text-to-image starts from a picture; flow models here cannot inpaint.
+    const fromImage: Operation[] = isFlow(config) ? ['img2img', 'style', 'blend'] : DIFFUSION_OPERATIONS.filter((op) => op !== 'txt2img');
     return {
       family: config.family,
+      operations: ['txt2img', ...(config.files.vaeEncoder ? fromImage : [])],
+      schedulers: isFlow(config) ? ['euler'] : [...SCHEDULER_NAMES],
       // A tiny decoder (TAESD) gives a preview on every step and fast_decode.
       tiny_decoder: config.files.vaeDecoderTiny !== undefined,
       native_size: config.defaultSize,

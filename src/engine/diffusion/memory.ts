@@ -17,7 +17,7 @@
 // at small sizes.
 
 import { readdir, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { DarkroomError } from '../../domain/errors.js';
 import type { FlowModelConfig } from './flow/flow-config.js';
 import { isFlow, type ModelConfig } from './model-config.js';
@@ -124,12 +124,19 @@ function transformerBytes(config: FlowModelConfig, cells: number): number {
   return tokens * dim * FLOAT * TRANSFORMER_ACTIVATIONS + heads * tokens * tokens * FLOAT * 2;
 }
 
-async function folderBytes(files: readonly (string | undefined)[]): Promise<number> {
+/**
+ * Bytes of graphs and their external data: a graph alone in its folder counts the whole
+ * folder (external data files may have any name); graphs sharing a folder (the webnn set's
+ * onnx/) count the files named after them (model.onnx_data, model.onnx_data_1, ...).
+ */
+async function graphBytes(files: readonly (string | undefined)[]): Promise<number> {
   let total = 0;
   for (const file of files) {
     if (!file) continue;
     const folder = dirname(file);
-    for (const name of await readdir(folder)) total += (await stat(join(folder, name))).size;
+    const names = await readdir(folder);
+    const alone = names.filter((name) => name.endsWith('.onnx')).length === 1;
+    for (const name of names) if (alone || name.startsWith(basename(file))) total += (await stat(join(folder, name))).size;
   }
   return total;
 }
@@ -141,9 +148,9 @@ async function folderBytes(files: readonly (string | undefined)[]): Promise<numb
  */
 export async function weightBytes(config: ModelConfig, lowMemory = false): Promise<number> {
   const { vaeDecoder, vaeEncoder } = config.files;
-  if (!isFlow(config)) return folderBytes([config.files.textEncoder, config.files.textEncoder2, config.files.unet, vaeDecoder, vaeEncoder]);
-  const text = await folderBytes([config.files.textEncoder]);
-  const image = await folderBytes([config.files.transformer, vaeDecoder, vaeEncoder]);
+  if (!isFlow(config)) return graphBytes([config.files.textEncoder, config.files.textEncoder2, config.files.unet, vaeDecoder, vaeEncoder]);
+  const text = await graphBytes([config.files.textEncoder]);
+  const image = await graphBytes([config.files.transformer, vaeDecoder, vaeEncoder]);
   return lowMemory ? Math.max(text, image) : text + image;
 }
 

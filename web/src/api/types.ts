@@ -171,8 +171,10 @@ export interface ModelInfo {
   /** Optional hints a later server may add; the studio falls back to known defaults. */
   native_size?: number;
   size_multiple?: number;
-  /** "sd" (SD 1.x/2.x) or "sdxl". */
+  /** "sd" (SD 1.x/2.x), "sdxl", or a flow transformer: "z-image", "sd3", "flux". */
   family?: string;
+  /** The samplers the model takes (flow models: euler only); absent, all of them. */
+  schedulers?: SchedulerName[];
   /** What the model runs with when a request names none (its darkroom.json, else Darkroom's). */
   defaults?: { steps: number; guidance: number; scheduler: SchedulerName; width: number; height: number };
   /** The model has a tiny decoder: previews on every step, and fast decoding. */

@@ -18,7 +18,13 @@ interface Props {
   showSize?: boolean;
 }
 
-const FAMILIES: Record<string, string> = { sd: 'Stable Diffusion 1.x/2.x', sdxl: 'SDXL' };
+const FAMILIES: Record<string, string> = {
+  sd: 'Stable Diffusion 1.x/2.x',
+  sdxl: 'SDXL',
+  'z-image': 'Z-Image (flow-matching transformer)',
+  sd3: 'Stable Diffusion 3 (flow-matching transformer)',
+  flux: 'Flux (flow-matching transformer)',
+};
 
 /** What kind of model this is and what it recommends, in one line. */
 function ModelNote({ model }: { model: ModelInfo | undefined }) {
@@ -39,7 +45,10 @@ export function modelOf(models: ModelInfo[], name: string): ModelInfo | undefine
 
 export function ParametersForm({ value, onChange, models, showSize = true }: Props) {
   const id = useId();
-  const grid = gridOf(modelOf(models.models, value.model) ?? { name: value.model });
+  const info = modelOf(models.models, value.model);
+  const grid = gridOf(info ?? { name: value.model });
+  // A flow model samples with its flow-matching Euler only.
+  const schedulers = SCHEDULERS.filter((s) => !info?.schedulers || info.schedulers.includes(s.name));
   return (
     <>
       <ModelField
@@ -69,7 +78,7 @@ export function ParametersForm({ value, onChange, models, showSize = true }: Pro
         <div className="field">
           <label htmlFor={`${id}-scheduler`}>Scheduler</label>
           <select id={`${id}-scheduler`} name="scheduler" className="input" value={value.scheduler} onChange={(event) => onChange({ scheduler: event.target.value as SchedulerName })}>
-            {SCHEDULERS.map((s) => (
+            {schedulers.map((s) => (
               <option key={s.name} value={s.name}>
                 {s.label}
               </option>

@@ -1,7 +1,8 @@
 // Reads the folder of a flow-matching transformer model: Z-Image (an LLM text encoder),
 // SD3 and Flux, in the Hugging Face / Optimum layout (model_index.json beside one folder
-// per part). The family comes from model_index.json's pipeline class; the pipeline checks
-// it against the transformer's graph inputs when it first runs.
+// per part), or Z-Image in the webnn/Z-Image-Turbo file set (webnn-layout.ts). The family
+// comes from model_index.json's pipeline class (the webnn set is Z-Image's); the pipeline
+// checks it against the transformer's graph inputs when it first runs.
 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,7 +10,9 @@ import { DarkroomError } from '../../../domain/errors.js';
 import { vaeMemoryShape, type VaeMemoryShape } from '../memory.js';
 import type { ModelConfigBase } from '../model-config.js';
 import { numberOr, readJson, readNotes, readVae, readVaeJson, requireFiles } from '../model-files.js';
+import type { VaeConfig } from '../vae.js';
 import { parseFlowMatchConfig, type FlowMatchConfig, type SigmaSpacing } from './flow-match.js';
+import { isWebnnLayout, probeWebnnVae, webnnGraph } from './webnn-layout.js';
 
 export type FlowFamily = 'z-image' | 'sd3' | 'flux';
 
@@ -37,6 +40,7 @@ export interface FlowModelConfig extends ModelConfigBase {
 
 /** The flow family a folder holds, by its pipeline class; undefined for a UNet model. */
 export function flowFamily(root: string, index: Record<string, unknown> | undefined): FlowFamily | undefined {
+  if (!index && isWebnnLayout(root)) return 'z-image';
   const name = typeof index?._class_name === 'string' ? index._class_name : '';
   if (/ZImage/.test(name)) return 'z-image';
   if (/StableDiffusion3/.test(name)) return 'sd3';
@@ -54,6 +58,22 @@ const VAE_FALLBACK = {
   sd3: { scalingFactor: 1.5305, shiftFactor: 0.0609, blocks: 4, latentChannels: 16 },
 } as const;
 
+/** The webnn set's VAE: its graphs by name, its numbers read from them (webnn-layout.ts). */
+async function webnnVae(root: string, nativeSize: (factor: number) => number): Promise<VaeConfig> {
+  const decoder = webnnGraph(root, 'vae_decoder_model');
+  const preProcess = webnnGraph(root, 'vae_pre_process_model');
+  const fallback = VAE_FALLBACK['z-image'];
+  requireFiles(root, [decoder ?? join(root, 'onnx', 'vae_decoder_model_f16.onnx'), preProcess ?? join(root, 'onnx', 'vae_pre_process_model_f16.onnx')]);
+  const probed = await probeWebnnVae(preProcess!, decoder!, fallback.latentChannels);
+  return {
+    files: { vaeDecoder: decoder!, vaeEncoder: webnnGraph(root, 'vae_encoder_model'), vaeDecoderTiny: undefined },
+    ...probed,
+    tinyScalingFactor: 1,
+    latentChannels: fallback.latentChannels,
+    defaultSize: nativeSize(probed.vaeScaleFactor),
+  };
+}
+
 const FAMILY_DEFAULTS = { 'z-image': { steps: 8, guidance: 0, scheduler: 'euler' }, sd3: { steps: 28, guidance: 7, scheduler: 'euler' }, flux: { steps: 28, guidance: 3.5, scheduler: 'euler' } } as const;
 
 /** Z-Image-Turbo's scheduler_config.json, for an export that has none. */
@@ -68,15 +88,12 @@ export async function readFlowConfig(root: string, family: FlowFamily, _index: R
   const notes = await readNotes(root);
   const vaeJson = await readVaeJson(root);
   // Z-Image's transformer config has no sample size; SD3's and Flux's do (in latent cells).
-  const vae = await readVae(root, vaeJson, VAE_FALLBACK[family], (factor) =>
-    typeof transformer.sample_size === 'number' ? transformer.sample_size * factor : (notes.width ?? 1024),
-  );
-  const files = {
-    ...vae.files,
-    textEncoder: join(root, 'text_encoder', 'model.onnx'),
-    tokenizer: join(root, 'tokenizer'),
-    transformer: join(root, 'transformer', 'model.onnx'),
-  };
+  const nativeSize = (factor: number) => (typeof transformer.sample_size === 'number' ? transformer.sample_size * factor : (notes.width ?? 1024));
+  const webnn = isWebnnLayout(root);
+  const vae = webnn ? await webnnVae(root, nativeSize) : await readVae(root, vaeJson, VAE_FALLBACK[family], nativeSize);
+  const files = webnn
+    ? { ...vae.files, textEncoder: webnnGraph(root, 'text_encoder_model') ?? join(root, 'onnx', 'text_encoder_model.onnx'), tokenizer: join(root, 'tokenizer'), transformer: webnnGraph(root, 'transformer_model')! }
+    : { ...vae.files, textEncoder: join(root, 'text_encoder', 'model.onnx'), tokenizer: join(root, 'tokenizer'), transformer: join(root, 'transformer', 'model.onnx') };
   requireFiles(root, [files.textEncoder, files.transformer, files.vaeDecoder, join(files.tokenizer, 'tokenizer.json'), join(files.tokenizer, 'tokenizer_config.json')]);
   const schedulerPath = join(root, 'scheduler', 'scheduler_config.json');
   let scheduler: FlowMatchConfig;

@@ -4,9 +4,10 @@
 // and the errors a flow model gives for what it cannot do.
 
 import { readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { FIXTURES, TINY_FLOW_DIR } from '../../../../test/helpers/tiny.js';
+import { FIXTURES, meanAbsDiff, TINY_FLOW_DIR, TINY_FLOW_WEBNN_DIR, variantDir } from '../../../../test/helpers/tiny.js';
 import { loadPipeline } from '../load.js';
 import { SessionPool } from '../onnx-session.js';
 import type { GenerateRequest } from '../pipeline.js';
@@ -18,7 +19,19 @@ interface Reference {
   tokens: { prompt: string; text: string; ids: number[] }[];
   encoder: { prompt: string; hidden: number[] }[];
   transformer: { shape: number[]; timestep: number; caption_length: number; hidden_states: number[]; encoder_hidden_states: number[]; sample: number[] }[];
-  cases: { prompt: string; negative: string; steps: number; guidance: number; strength?: number; initial_latents: number[]; image_latents?: number[]; final_latents: number[]; image_rgb: number[] }[];
+  cases: ReferenceCase[];
+  int4_cases: ReferenceCase[];
+}
+interface ReferenceCase {
+  prompt: string;
+  negative: string;
+  steps: number;
+  guidance: number;
+  strength?: number;
+  initial_latents: number[];
+  image_latents?: number[];
+  final_latents: number[];
+  image_rgb: number[];
 }
 const reference = JSON.parse(readFileSync(join(FIXTURES, 'tiny-flow-reference.json'), 'utf8')) as Reference;
 
@@ -105,6 +118,54 @@ describe('parity with the PyTorch sampler', () => {
     });
     expect(maxDiff(result.latents, c.final_latents)).toBeLessThanOrEqual(2e-3);
     expect(maxDiff(result.images[0]!.image.data, c.image_rgb)).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('other exports of it', () => {
+  it('runs the int4 transformer (MatMulNBits) as PyTorch runs the same rounded weights', async () => {
+    const dir = await variantDir('int4', 'flow');
+    expect(readFileSync(join(dir, 'transformer', 'model.onnx')).includes('MatMulNBits')).toBe(true);
+    const model = new SessionPool();
+    const int4 = await loadPipeline(dir, model);
+    const c = reference.int4_cases[0]!;
+    const result = await int4.generate({ ...base, prompt: c.prompt, steps: c.steps, guidance: c.guidance, latents: Float32Array.from(c.initial_latents) });
+    expect(maxDiff(result.latents, c.final_latents)).toBeLessThanOrEqual(2e-3);
+    expect(maxDiff(result.images[0]!.image.data, c.image_rgb)).toBeLessThanOrEqual(2);
+    await model.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("loads the webnn/Z-Image-Turbo file set (onnx/, no configs) and draws the main model's picture", async () => {
+    const model = new SessionPool();
+    const webnn = await loadPipeline(TINY_FLOW_WEBNN_DIR, model);
+    // The VAE's numbers come from its vae_pre_process graph, read through float16.
+    expect(webnn.config).toMatchObject({ family: 'z-image', vaeScaleFactor: pipeline.config.vaeScaleFactor, latentChannels: 16 });
+    expect(webnn.config.scalingFactor).toBeCloseTo(pipeline.config.scalingFactor, 2);
+    expect(webnn.config.shiftFactor).toBeCloseTo(pipeline.config.shiftFactor, 3);
+    const request = { ...base, seed: 3 };
+    const [ours, theirs] = [await pipeline.generate(request), await webnn.generate(request)];
+    // int4 weights and float16 at every boundary: the same picture, not the same pixels.
+    const diff = meanAbsDiff(ours.images[0]!.image, theirs.images[0]!.image);
+    console.log(`webnn file set against the main export: ${diff.toFixed(2)} grey levels`);
+    expect(diff).toBeLessThan(12);
+    await expect(webnn.generate({ ...request, image: ours.images[0]!.image, strength: 0.5 })).rejects.toMatchObject({ code: 'unsupported_operation' });
+    await model.close();
+  });
+});
+
+describe('low-memory mode', () => {
+  it('releases the text encoder before the first step, and makes the same image', async () => {
+    const textEncoder = join(TINY_FLOW_DIR, 'text_encoder', 'model.onnx');
+    const heldAtSteps = async (lowMemory: boolean) => {
+      const held: boolean[] = [];
+      const result = await pipeline.generate({ ...base, steps: 3, lowMemory }, { onStep: () => void held.push(sessions.isOpen(textEncoder)) });
+      return { held, image: result.images[0]!.image };
+    };
+    const normal = await heldAtSteps(false);
+    const low = await heldAtSteps(true);
+    expect(normal.held).toEqual([true, true, true]);
+    expect(low.held).toEqual([false, false, false]);
+    expect(maxDiff(low.image.data, normal.image.data)).toBe(0);
   });
 });
 
