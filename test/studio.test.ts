@@ -146,6 +146,22 @@ describe.skipIf(skip)('the web studio in Chromium', () => {
     await expect(create.getByLabel('Steps, exact value', { exact: true }).inputValue()).resolves.toBe('20');
   });
 
+  it('draws with the flow model from a Chinese prompt: its recommendations, and its one sampler', async () => {
+    const page = await open('create');
+    const create = view(page, 'create');
+    await create.getByLabel('Prompt', { exact: true }).fill('一个绿色正方形,白色背景');
+    await create.getByLabel('Model', { exact: true }).selectOption('darkroom-tiny-flow');
+    await create.getByText(/^Z-Image \(flow-matching transformer\) · recommends 8 steps, guidance 0, Euler, 64×64$/).waitFor();
+    await expect(create.getByLabel('Steps, exact value', { exact: true }).inputValue()).resolves.toBe('8');
+    await expect(create.getByLabel('Scheduler', { exact: true }).locator('option').allTextContents()).resolves.toEqual(['Euler']);
+    await create.getByRole('button', { name: 'Generate', exact: true }).click();
+    const card = create.locator('.result-card').first();
+    await expect.poll(() => card.textContent(), { timeout: 60_000 }).toContain('darkroom-tiny-flow');
+    await screenshot(page, 'create-flow');
+    await create.getByLabel('Model', { exact: true }).selectOption('darkroom-tiny');
+    await expect(create.getByLabel('Scheduler', { exact: true }).locator('option').count()).resolves.toBeGreaterThan(1);
+  });
+
   it('says when the model does not know a prompt, and offers prompts it does', async () => {
     const create = view(await open('create'), 'create');
     const prompt = create.getByLabel('Prompt', { exact: true });
