@@ -149,7 +149,7 @@ async function graphBytes(files: readonly (string | undefined)[]): Promise<numbe
 export async function weightBytes(config: ModelConfig, lowMemory = false): Promise<number> {
   const { vaeDecoder, vaeEncoder } = config.files;
   if (!isFlow(config)) return graphBytes([config.files.textEncoder, config.files.textEncoder2, config.files.unet, vaeDecoder, vaeEncoder]);
-  const text = await graphBytes([config.files.textEncoder]);
+  const text = await graphBytes([config.files.textEncoder, config.files.textEncoder2, config.files.textEncoder3]);
   const image = await graphBytes([config.files.transformer, vaeDecoder, vaeEncoder]);
   return lowMemory ? Math.max(text, image) : text + image;
 }

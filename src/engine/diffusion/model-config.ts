@@ -65,7 +65,7 @@ export function isFlow(config: ModelConfig): config is FlowModelConfig {
 export async function readModelConfig(root: string): Promise<ModelConfig> {
   const index = await readJson(join(root, 'model_index.json'));
   const flow = flowFamily(root, index);
-  if (flow) return readFlowConfig(root, flow, index ?? {});
+  if (flow) return readFlowConfig(root, flow);
   if (!index) {
     throw new DarkroomError('model_invalid', `${root} is not a diffusion model folder: model_index.json is missing`);
   }

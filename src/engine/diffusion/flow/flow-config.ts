@@ -27,7 +27,14 @@ export interface FlowMemoryShape extends VaeMemoryShape {
 
 export interface FlowModelConfig extends ModelConfigBase {
   family: FlowFamily;
-  files: ModelConfigBase['files'] & { transformer: string };
+  files: ModelConfigBase['files'] & {
+    transformer: string;
+    /** SD3: CLIP-G and T5 (optional) with their tokenizers; Flux: T5 and its tokenizer. */
+    textEncoder2?: string;
+    textEncoder3?: string | undefined;
+    tokenizer2?: string;
+    tokenizer3?: string;
+  };
   scheduler: FlowMatchConfig;
   /** Z-Image and Flux pass their own sigmas; SD3 leaves the spacing to the scheduler. */
   sigmaSpacing: SigmaSpacing;
@@ -79,22 +86,38 @@ const FAMILY_DEFAULTS = { 'z-image': { steps: 8, guidance: 0, scheduler: 'euler'
 /** Z-Image-Turbo's scheduler_config.json, for an export that has none. */
 const Z_IMAGE_SCHEDULER = { num_train_timesteps: 1000, shift: 3, use_dynamic_shifting: false };
 
-export async function readFlowConfig(root: string, family: FlowFamily, _index: Record<string, unknown>): Promise<FlowModelConfig> {
-  if (family !== 'z-image') {
-    throw new DarkroomError('unsupported_operation', `${root} is a ${family === 'sd3' ? 'Stable Diffusion 3' : 'Flux'} model, which Darkroom cannot run yet`);
+/** The text side of each family: encoders and tokenizers, by folder (the webnn set has its own names). */
+function textFiles(root: string, family: FlowFamily, webnn: boolean) {
+  const graph = (part: string) => join(root, part, 'model.onnx');
+  const optional = (part: string) => (existsSync(graph(part)) ? graph(part) : undefined);
+  if (family === 'z-image') {
+    const textEncoder = webnn ? (webnnGraph(root, 'text_encoder_model') ?? join(root, 'onnx', 'text_encoder_model.onnx')) : graph('text_encoder');
+    return { textEncoder, tokenizer: join(root, 'tokenizer'), required: [textEncoder, join(root, 'tokenizer', 'tokenizer.json'), join(root, 'tokenizer', 'tokenizer_config.json')] };
   }
+  const clip = (folder: string) => [join(root, folder, 'vocab.json'), join(root, folder, 'merges.txt')];
+  const t5 = (folder: string) => [join(root, folder, 'tokenizer.json'), join(root, folder, 'tokenizer_config.json')];
+  if (family === 'sd3') {
+    // SD3 runs without its T5 encoder (diffusers feeds zeros in its place).
+    const textEncoder3 = optional('text_encoder_3');
+    const files = { textEncoder: graph('text_encoder'), textEncoder2: graph('text_encoder_2'), textEncoder3, tokenizer: join(root, 'tokenizer'), tokenizer2: join(root, 'tokenizer_2'), tokenizer3: join(root, 'tokenizer_3') };
+    return { ...files, required: [files.textEncoder, files.textEncoder2, ...clip('tokenizer'), ...clip('tokenizer_2'), ...(textEncoder3 ? t5('tokenizer_3') : [])] };
+  }
+  const files = { textEncoder: graph('text_encoder'), textEncoder2: graph('text_encoder_2'), tokenizer: join(root, 'tokenizer'), tokenizer2: join(root, 'tokenizer_2') };
+  return { ...files, required: [files.textEncoder, files.textEncoder2, ...clip('tokenizer'), ...t5('tokenizer_2')] };
+}
+
+export async function readFlowConfig(root: string, family: FlowFamily): Promise<FlowModelConfig> {
   const transformer = (await readJson(join(root, 'transformer', 'config.json'))) ?? {};
   const text = (await readJson(join(root, 'text_encoder', 'config.json'))) ?? {};
   const notes = await readNotes(root);
   const vaeJson = await readVaeJson(root);
   // Z-Image's transformer config has no sample size; SD3's and Flux's do (in latent cells).
   const nativeSize = (factor: number) => (typeof transformer.sample_size === 'number' ? transformer.sample_size * factor : (notes.width ?? 1024));
-  const webnn = isWebnnLayout(root);
+  const webnn = family === 'z-image' && isWebnnLayout(root);
   const vae = webnn ? await webnnVae(root, nativeSize) : await readVae(root, vaeJson, VAE_FALLBACK[family], nativeSize);
-  const files = webnn
-    ? { ...vae.files, textEncoder: webnnGraph(root, 'text_encoder_model') ?? join(root, 'onnx', 'text_encoder_model.onnx'), tokenizer: join(root, 'tokenizer'), transformer: webnnGraph(root, 'transformer_model')! }
-    : { ...vae.files, textEncoder: join(root, 'text_encoder', 'model.onnx'), tokenizer: join(root, 'tokenizer'), transformer: join(root, 'transformer', 'model.onnx') };
-  requireFiles(root, [files.textEncoder, files.transformer, files.vaeDecoder, join(files.tokenizer, 'tokenizer.json'), join(files.tokenizer, 'tokenizer_config.json')]);
+  const { required, ...textParts } = textFiles(root, family, webnn);
+  const files = { ...vae.files, ...textParts, transformer: webnn ? webnnGraph(root, 'transformer_model')! : join(root, 'transformer', 'model.onnx') };
+  requireFiles(root, [...required, files.transformer, files.vaeDecoder]);
   const schedulerPath = join(root, 'scheduler', 'scheduler_config.json');
   let scheduler: FlowMatchConfig;
   try {
@@ -102,23 +125,32 @@ export async function readFlowConfig(root: string, family: FlowFamily, _index: R
   } catch (error) {
     throw new DarkroomError('model_invalid', `${schedulerPath}: ${(error as Error).message}`);
   }
+  // Z-Image and SD3 patchify 2x2 inside the transformer; Flux packs 2x2 patches outside it (its config says patch_size 1).
   const patches = transformer.all_patch_size ?? transformer.patch_size;
-  const patchSize = numberOr(Array.isArray(patches) ? patches[0] : patches, 2);
+  const patchSize = family === 'flux' ? 2 : numberOr(Array.isArray(patches) ? patches[0] : patches, 2);
+  const heads = numberOr(transformer.n_heads ?? transformer.num_attention_heads, 30);
   return {
     ...vae,
     root,
     family,
     files,
     scheduler,
-    sigmaSpacing: 'pipeline',
+    sigmaSpacing: family === 'sd3' ? 'scheduler' : 'pipeline',
     patchSize,
     maxSequenceLength: 512,
     sizeMultiple: vae.vaeScaleFactor * patchSize,
     defaultWidth: notes.width ?? vae.defaultSize,
     defaultHeight: notes.height ?? vae.defaultSize,
     examplePrompts: notes.examplePrompts,
-    // Z-Image-Turbo's recommended use; a model's darkroom.json may say otherwise.
+    // Each family's published recommendation (Z-Image-Turbo: 8 steps, no guidance); a model's darkroom.json may say otherwise.
     defaults: { ...FAMILY_DEFAULTS[family], ...notes.defaults },
-    memory: { dim: numberOr(transformer.dim, 3840), heads: numberOr(transformer.n_heads, 30), textWidth: numberOr(text.hidden_size, 2560), ...vaeMemoryShape(vaeJson) },
+    memory: {
+      // Z-Image names its width; SD3 and Flux give heads x head width.
+      dim: numberOr(transformer.dim, heads * numberOr(transformer.attention_head_dim, 128)),
+      heads,
+      // Z-Image: the LLM's width; SD3 and Flux: the transformer's text width (T5's).
+      textWidth: numberOr(transformer.joint_attention_dim ?? text.hidden_size, 2560),
+      ...vaeMemoryShape(vaeJson),
+    },
   };
 }

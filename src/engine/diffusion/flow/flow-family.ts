@@ -2,11 +2,12 @@
 // the transformer's conditioning, how the transformer is fed, and how guidance combines its
 // answers. The sampling loop around them is one (flow-pipeline.ts).
 
-/** A prompt's features for the transformer, [length, width]. */
+/** A prompt's features for the transformer, [length, width], and (SD3, Flux) its pooled vector. */
 export interface PromptFeatures {
   data: Float32Array;
   length: number;
   width: number;
+  pooled?: Float32Array;
 }
 
 export interface LatentShape {
@@ -25,6 +26,9 @@ export interface FlowFamilyRunner {
   guided(guidance: number): boolean;
   /** The guided prediction from the prompt's and the negative prompt's. */
   combine(pos: Float32Array, neg: Float32Array, guidance: number): Float32Array;
-  /** The velocity (noise - clean, the scheduler's convention) for one image's latents at a schedule timestep (sigma x 1000). */
-  velocity(latents: Float32Array, shape: LatentShape, timestep: number, prompt: PromptFeatures): Promise<Float32Array>;
+  /**
+   * The velocity (noise - clean, the scheduler's convention) for one image's latents at a
+   * schedule timestep (sigma x 1000); `guidance` for a family that embeds it (Flux).
+   */
+  velocity(latents: Float32Array, shape: LatentShape, timestep: number, prompt: PromptFeatures, guidance: number): Promise<Float32Array>;
 }

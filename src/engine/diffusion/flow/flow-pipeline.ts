@@ -1,14 +1,15 @@
 // The flow-matching pipeline (Z-Image, SD3, Flux): text-to-image and image-to-image as
-// diffusers' ZImagePipeline and ZImageImg2ImgPipeline compute them, the family's parts
-// supplied by a FlowFamilyRunner. The transformer runs one image and one prompt at a time
-// (the webnn export fixes its batch at 1; prompt and negative prompt differ in length).
+// diffusers' ZImagePipeline and ZImageImg2ImgPipeline compute them (SD3's and Flux's
+// pipelines share the loop), the family's parts supplied by a FlowFamilyRunner. The
+// transformer runs one image and one prompt at a time (the webnn export fixes its batch
+// at 1; Z-Image's prompt and negative prompt differ in length).
 //
 // Random draws: image k draws only from its own generator, seeded with seed + k: first its
 // initial noise, then for image-to-image its VAE posterior's noise (pipeline.ts's order).
 //
-// Low memory: a large text encoder (Z-Image-Turbo's is 4B parameters) and transformer need
-// not both be held; with the request's `lowMemory` the text encoder's session is released
-// once the prompts are encoded, before the first step.
+// Low memory: a large text encoder (Z-Image-Turbo's is 4B parameters, Flux's T5 4.7B) and
+// transformer need not both be held; with the request's `lowMemory` the text encoders'
+// sessions are released once the prompts are encoded, before the first step.
 
 import type { RgbImage } from '../../../domain/image.js';
 import { DarkroomError, invalidParameter, throwIfCancelled } from '../../../domain/errors.js';
@@ -65,7 +66,9 @@ export class FlowPipeline implements ImagePipeline {
     const guided = family.guided(request.guidance);
     const cond = await family.encode(request.prompt);
     const uncond = guided ? await family.encode(request.negativePrompt) : undefined;
-    if (request.lowMemory) await this.sessions.release(config.files.textEncoder);
+    if (request.lowMemory) {
+      for (const path of [config.files.textEncoder, config.files.textEncoder2, config.files.textEncoder3]) if (path) await this.sessions.release(path);
+    }
     throwIfCancelled(signal);
 
     const schedule = flowMatchSchedule(config.scheduler, request.steps, config.sigmaSpacing, (shape.height / config.patchSize) * (shape.width / config.patchSize));
@@ -112,9 +115,9 @@ export class FlowPipeline implements ImagePipeline {
   }
 
   private async velocity(sample: Float32Array, shape: { channels: number; height: number; width: number }, timestep: number, cond: PromptFeatures, uncond: PromptFeatures | undefined, guidance: number) {
-    const pos = await this.family.velocity(sample, shape, timestep, cond);
+    const pos = await this.family.velocity(sample, shape, timestep, cond, guidance);
     if (!uncond) return pos;
-    return this.family.combine(pos, await this.family.velocity(sample, shape, timestep, uncond), guidance);
+    return this.family.combine(pos, await this.family.velocity(sample, shape, timestep, uncond, guidance), guidance);
   }
 
   private check(request: GenerateRequest) {
