@@ -48,8 +48,21 @@ def as_symbols(piece: str) -> tuple:
     return tuple(piece[:-1]) + (piece[-1] + "</w>",)
 
 
-def learn(captions, max_merges: int = 2000):
-    words = collections.Counter(as_symbols(p) for text in captions for p in pieces(text))
+def merge_pair(word: tuple, pair: tuple) -> tuple:
+    out, i = [], 0
+    while i < len(word):
+        if i + 1 < len(word) and (word[i], word[i + 1]) == pair:
+            out.append(word[i] + word[i + 1])
+            i += 2
+        else:
+            out.append(word[i])
+            i += 1
+    return tuple(out)
+
+
+def learn_merges(words: collections.Counter, max_merges: int):
+    """BPE's learning loop over words (tuples of symbols, counted): the most frequent pair
+    merged, again and again. Shared by this tokenizer and bpe_llm's."""
     merges = []
     while len(merges) < max_merges:
         pairs = collections.Counter()
@@ -65,17 +78,13 @@ def learn(captions, max_merges: int = 2000):
         merges.append(best)
         merged = collections.Counter()
         for word, count in words.items():
-            out, i = [], 0
-            while i < len(word):
-                if i + 1 < len(word) and (word[i], word[i + 1]) == best:
-                    out.append(word[i] + word[i + 1])
-                    i += 2
-                else:
-                    out.append(word[i])
-                    i += 1
-            merged[tuple(out)] += count
+            merged[merge_pair(word, best)] += count
         words = merged
     return merges
+
+
+def learn(captions, max_merges: int = 2000):
+    return learn_merges(collections.Counter(as_symbols(p) for text in captions for p in pieces(text)), max_merges)
 
 
 class Tokenizer:

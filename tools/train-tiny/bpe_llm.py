@@ -15,7 +15,7 @@ import unicodedata
 import jinja2
 import regex
 
-from bpe import BYTE_ENCODER
+from bpe import BYTE_ENCODER, learn_merges, merge_pair
 
 # Qwen2's pre-tokenizer pattern, from Qwen/Qwen3's tokenizer.json.
 PATTERN = r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"""
@@ -43,38 +43,8 @@ def pieces(text: str):
         yield "".join(BYTE_ENCODER[b] for b in token.encode("utf-8"))
 
 
-def merge_pair(word: tuple, pair: tuple) -> tuple:
-    out, i = [], 0
-    while i < len(word):
-        if i + 1 < len(word) and (word[i], word[i + 1]) == pair:
-            out.append(word[i] + word[i + 1])
-            i += 2
-        else:
-            out.append(word[i])
-            i += 1
-    return tuple(out)
-
-
 def learn(texts, max_merges: int = 1500):
-    words = collections.Counter(tuple(p) for text in texts for p in pieces(text))
-    merges = []
-    while len(merges) < max_merges:
-        pairs = collections.Counter()
-        for word, count in words.items():
-            for pair in zip(word, word[1:]):
-                pairs[pair] += count
-        if not pairs:
-            break
-        # Most frequent first; ties broken by the pair itself so the result is reproducible.
-        best = min(pairs, key=lambda p: (-pairs[p], p))
-        if pairs[best] < 2:
-            break
-        merges.append(best)
-        merged = collections.Counter()
-        for word, count in words.items():
-            merged[merge_pair(word, best)] += count
-        words = merged
-    return merges
+    return learn_merges(collections.Counter(tuple(p) for text in texts for p in pieces(text)), max_merges)
 
 
 TEMPLATE = jinja2.Environment().from_string(CHAT_TEMPLATE)

@@ -65,6 +65,30 @@ def export(module, args, path, inputs, outputs, axes):
     )
 
 
+def export_vae(vae, out: str, config: dict):
+    """vae_encoder (sample -> latent_parameters) and vae_decoder (latent_sample -> sample), as
+    Optimum splits the VAE, each with the VAE's config."""
+    channels = config["latent_channels"]
+    export(
+        VaeEncoder(vae),
+        (torch.randn(1, 3, 64, 64),),
+        f"{out}/vae_encoder/model.onnx",
+        ["sample"],
+        ["latent_parameters"],
+        {"sample": {0: "batch_size", 2: "height", 3: "width"}, "latent_parameters": {0: "batch_size", 2: "height_latent", 3: "width_latent"}},
+    )
+    write_json(f"{out}/vae_encoder/config.json", config)
+    export(
+        VaeDecoder(vae),
+        (torch.randn(1, channels, 16, 16),),
+        f"{out}/vae_decoder/model.onnx",
+        ["latent_sample"],
+        ["sample"],
+        {"latent_sample": {0: "batch_size", 2: "height_latent", 3: "width_latent"}, "sample": {0: "batch_size", 2: "height", 3: "width"}},
+    )
+    write_json(f"{out}/vae_decoder/config.json", config)
+
+
 def scheduler_config():
     return {
         "_class_name": "EulerDiscreteScheduler",
@@ -149,24 +173,7 @@ def main():
         "sample_size": 64,
         "scaling_factor": scaling,
     }
-    export(
-        VaeEncoder(vae),
-        (torch.randn(1, 3, 64, 64),),
-        f"{out}/vae_encoder/model.onnx",
-        ["sample"],
-        ["latent_parameters"],
-        {"sample": {0: "batch_size", 2: "height", 3: "width"}, "latent_parameters": {0: "batch_size", 2: "height_latent", 3: "width_latent"}},
-    )
-    write_json(f"{out}/vae_encoder/config.json", vae_config)
-    export(
-        VaeDecoder(vae),
-        (torch.randn(1, 4, 16, 16),),
-        f"{out}/vae_decoder/model.onnx",
-        ["latent_sample"],
-        ["sample"],
-        {"latent_sample": {0: "batch_size", 2: "height_latent", 3: "width_latent"}, "sample": {0: "batch_size", 2: "height", 3: "width"}},
-    )
-    write_json(f"{out}/vae_decoder/config.json", vae_config)
+    export_vae(vae, out, vae_config)
 
     os.makedirs(f"{out}/scheduler", exist_ok=True)
     write_json(f"{out}/scheduler/scheduler_config.json", scheduler_config())

@@ -26,7 +26,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 import bpe_llm  # noqa: E402
 import train  # noqa: E402
 import train_flow  # noqa: E402
-from export import VaeDecoder, VaeEncoder, export, write_json  # noqa: E402
+from export import export, export_vae, write_json  # noqa: E402
 
 DEFAULT_OUT = os.path.join(train.HERE, "..", "..", "models", "darkroom-tiny-flow")
 EXAMPLES = [
@@ -155,24 +155,7 @@ def main():
         "shift_factor": shift,
         "mid_block_add_attention": False,
     }
-    export(
-        VaeEncoder(vae),
-        (torch.randn(1, 3, 64, 64),),
-        f"{out}/vae_encoder/model.onnx",
-        ["sample"],
-        ["latent_parameters"],
-        {"sample": {0: "batch_size", 2: "height", 3: "width"}, "latent_parameters": {0: "batch_size", 2: "height_latent", 3: "width_latent"}},
-    )
-    write_json(f"{out}/vae_encoder/config.json", vae_config)
-    export(
-        VaeDecoder(vae),
-        (torch.randn(1, 16, 16, 16),),
-        f"{out}/vae_decoder/model.onnx",
-        ["latent_sample"],
-        ["sample"],
-        {"latent_sample": {0: "batch_size", 2: "height_latent", 3: "width_latent"}, "sample": {0: "batch_size", 2: "height", 3: "width"}},
-    )
-    write_json(f"{out}/vae_decoder/config.json", vae_config)
+    export_vae(vae, out, vae_config)
 
     os.makedirs(f"{out}/scheduler", exist_ok=True)
     write_json(
