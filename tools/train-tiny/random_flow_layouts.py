@@ -27,10 +27,12 @@ diffusers' forward signatures, which Optimum's ordered_inputs follows. Both fold
 darkroom-tiny-flow's 16-channel VAE (factor 4) and the CLIP tokenizers of darkroom-tiny and
 darkroom-tiny-xl; the T5 tokenizer is a small Unigram vocabulary of the training captions'
 words. The networks follow diffusers' SD3Transformer2DModel and FluxTransformer2DModel
-block for block at widths of 32: AdaLayerNormZero-modulated joint attention over text and
+block for block at a width of 32: AdaLayerNormZero-modulated joint attention over text and
 image tokens, Flux with per-head RMSNorm, 3-axis rotary positions from the ids, and
 single-stream blocks. SD3's fixed 2-D sin-cos positions are computed for the patch grid
-rather than cropped from a table, so any even latent size works.
+rather than cropped from a table, so any even latent size works. As Optimum's
+fix_dynamic_axes does, output axes the exporter leaves symbolic under names of its own are
+set to their sizes.
 """
 
 import argparse
@@ -43,6 +45,7 @@ import shutil
 import sys
 from collections import Counter
 
+import onnx
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -50,9 +53,10 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(__file__))
 import data  # noqa: E402
 import train  # noqa: E402
-from export import export, write_json  # noqa: E402
+from export import export as export_graph  # noqa: E402
+from export import write_json  # noqa: E402
 from models import TextEncoder  # noqa: E402
-from models_flow import RMSNorm, TimestepEmbedder, apply_rope, attend, rope_3d  # noqa: E402
+from models_flow import PlainLayerNorm, RMSNorm, TimestepEmbedder, apply_rope, attend, rope_3d  # noqa: E402
 
 MODELS = os.path.join(train.HERE, "..", "..", "models")
 CLIP_TOKENIZER = os.path.join(MODELS, "darkroom-tiny", "tokenizer")
@@ -61,7 +65,8 @@ FLOW_VAE = os.path.join(MODELS, "darkroom-tiny-flow")
 LATENT_CHANNELS = 16
 CLIP_LENGTH = 77
 HEADS, HEAD_DIM = 2, 16
-SD3_CLIP = ({"dim": 32, "projection": 16}, {"dim": 48, "projection": 24})
+# Depths differ, as CLIP-L's 12 and CLIP-G's 32 do, so each encoder's hidden_states.N must be read.
+SD3_CLIP = ({"dim": 32, "layers": 2, "projection": 16}, {"dim": 48, "layers": 1, "projection": 24})
 SD3_T5_DIM = 96  # joint_attention_dim: at least 32 + 48, the CLIP widths SD3 joins
 FLUX_CLIP_DIM = 32
 FLUX_T5_DIM = 64
@@ -79,7 +84,7 @@ def relative_position_bucket(relative, buckets: int = 32, max_distance: int = 12
     side = (relative > 0).to(torch.int64) * buckets
     distance = relative.abs()
     exact = buckets // 2
-    # Clamped to 1 before the log, which only the exact branch reads below `exact`.
+    # Distances below `exact` take the exact branch, so clamping 0 to 1 (log 0 is -inf) changes nothing.
     far = exact + (torch.log(distance.float().clamp(min=1) / exact) / math.log(max_distance / exact) * (buckets - exact)).to(torch.int64)
     far = torch.min(far, torch.full_like(far, buckets - 1))
     return side + torch.where(distance < exact, distance, far)
@@ -118,11 +123,11 @@ class T5Encoder(nn.Module):
     buckets = 32
     max_distance = 128
 
-    def __init__(self, vocab_size: int, dim: int, layers: int = 2, heads: int = HEADS, head_dim: int = HEAD_DIM):
+    def __init__(self, vocab_size: int, dim: int, layers: int = 1, heads: int = HEADS, head_dim: int = HEAD_DIM, ff: int = 64):
         super().__init__()
         self.embed_tokens = nn.Embedding(vocab_size, dim)
         self.relative_attention_bias = nn.Embedding(self.buckets, heads)
-        self.layers = nn.ModuleList(T5Layer(dim, heads, head_dim, 2 * dim) for _ in range(layers))
+        self.layers = nn.ModuleList(T5Layer(dim, heads, head_dim, ff) for _ in range(layers))
         self.final_layer_norm = RMSNorm(dim)
 
     def forward(self, input_ids):
@@ -222,7 +227,7 @@ def save_t5_tokenizer(folder: str, vocab, max_length: int):
     )
 
 
-# ---- the transformers' parts (diffusers' names in the comments) ----
+# ---- the transformers' parts (diffusers' class names in the docstrings) ----
 
 
 def modulate(x, shift, scale):
@@ -279,7 +284,7 @@ class JointBlock(nn.Module):
 
     def __init__(self, dim: int, heads: int, qk_norm: bool, context_pre_only: bool = False):
         super().__init__()
-        self.norm = nn.LayerNorm(dim, elementwise_affine=False, eps=1e-6)
+        self.norm = PlainLayerNorm(1e-6)
         self.norm1 = nn.Linear(dim, 6 * dim)
         self.norm1_context = nn.Linear(dim, (2 if context_pre_only else 6) * dim)
         self.image = HeadProjections(dim, heads, qk_norm)
@@ -316,7 +321,7 @@ class SingleBlock(nn.Module):
 
     def __init__(self, dim: int, heads: int):
         super().__init__()
-        self.norm = nn.LayerNorm(dim, elementwise_affine=False, eps=1e-6)
+        self.norm = PlainLayerNorm(1e-6)
         self.norm_linear = nn.Linear(dim, 3 * dim)
         self.attn = HeadProjections(dim, heads, qk_norm=True)
         self.proj_mlp = nn.Linear(dim, 4 * dim)
@@ -334,7 +339,7 @@ class FinalLayer(nn.Module):
 
     def __init__(self, dim: int, out: int):
         super().__init__()
-        self.norm = nn.LayerNorm(dim, elementwise_affine=False, eps=1e-6)
+        self.norm = PlainLayerNorm(1e-6)
         self.linear = nn.Linear(dim, 2 * dim)
         self.proj_out = nn.Linear(dim, out)
 
@@ -480,12 +485,29 @@ def clip_vocab_size(folder: str) -> int:
         return len(json.load(f))
 
 
-def build_clip(seed: int, vocab_size: int, dim: int, projection: int = 0) -> TextEncoder:
+def build_clip(seed: int, vocab_size: int, dim: int, layers: int = 2, projection: int = 0) -> TextEncoder:
     torch.manual_seed(seed)
-    return TextEncoder(vocab_size, dim=dim, layers=2, heads=HEADS, max_length=CLIP_LENGTH, projection_dim=projection).eval()
+    return TextEncoder(vocab_size, dim=dim, layers=layers, heads=HEADS, max_length=CLIP_LENGTH, projection_dim=projection).eval()
 
 
 # ---- the folders ----
+
+
+def export(module, args, path, inputs, outputs, axes):
+    """export.py's export, then what Optimum's fix_dynamic_axes does after it: an output axis
+    the exporter left symbolic under a name of its own (not one of `axes`) gets the size
+    PyTorch gives it, so the graph does not declare a fixed width as dynamic."""
+    export_graph(module, args, path, inputs, outputs, axes)
+    results = module(*args)
+    results = results if isinstance(results, tuple) else (results,)
+    allowed = {name for axis in axes.values() for name in axis.values()}
+    model = onnx.load(path)
+    for output, result in zip(model.graph.output, results):
+        for i, dim in enumerate(output.type.tensor_type.shape.dim):
+            if dim.dim_param and dim.dim_param not in allowed:
+                dim.dim_value = result.shape[i]
+    onnx.save(model, path)
+
 
 TEXT_AXES = {0: "batch_size", 1: "sequence_length"}
 
@@ -493,8 +515,8 @@ TEXT_AXES = {0: "batch_size", 1: "sequence_length"}
 def export_t5(out: str, folder: str, seed: int, vocab, dim: int):
     torch.manual_seed(seed)
     t5 = T5Encoder(len(vocab), dim).eval()
-    export(t5, (torch.tensor([[5, 6, 7, 1]]),), f"{out}/{folder}/model.onnx", ["input_ids"], ["last_hidden_state"],
-           {"input_ids": TEXT_AXES, "last_hidden_state": TEXT_AXES})
+    axes = {"input_ids": TEXT_AXES, "last_hidden_state": TEXT_AXES}
+    export(t5, (torch.tensor([[5, 6, 7, 1]]),), f"{out}/{folder}/model.onnx", ["input_ids"], ["last_hidden_state"], axes)
     write_json(f"{out}/{folder}/config.json", t5.config())
 
 
@@ -512,18 +534,21 @@ def write_common(out: str, scheduler: dict, index: dict):
 
 
 def write_sd3(out: str, vocab):
-    ids = torch.arange(CLIP_LENGTH)[None]
-    pooled = 0
-    for i, (folder, tokenizer, clip) in enumerate(
-        [("text_encoder", CLIP_TOKENIZER, SD3_CLIP[0]), ("text_encoder_2", CLIP_TOKENIZER_2, SD3_CLIP[1])]
-    ):
-        text = build_clip(SEED + i, clip_vocab_size(tokenizer), clip["dim"], clip["projection"])
+    encoders = [("text_encoder", "tokenizer", CLIP_TOKENIZER), ("text_encoder_2", "tokenizer_2", CLIP_TOKENIZER_2)]
+    for i, ((folder, tokenizer_folder, tokenizer), clip) in enumerate(zip(encoders, SD3_CLIP)):
+        text = build_clip(SEED + i, clip_vocab_size(tokenizer), clip["dim"], clip["layers"], clip["projection"])
         names = ["text_embeds", "last_hidden_state"] + [f"hidden_states.{j}" for j in range(len(text.layers) + 1)]
-        export(ClipWithHiddenStates(text), (ids,), f"{out}/{folder}/model.onnx", ["input_ids"], names,
-               {name: TEXT_AXES for name in ["input_ids", *names]})
+        export(
+            ClipWithHiddenStates(text),
+            (torch.arange(CLIP_LENGTH)[None],),
+            f"{out}/{folder}/model.onnx",
+            ["input_ids"],
+            names,
+            {name: TEXT_AXES for name in ["input_ids", *names]},
+        )
         write_json(f"{out}/{folder}/config.json", clip_config(text, "CLIPTextModelWithProjection"))
-        shutil.copytree(tokenizer, f"{out}/tokenizer{'_2' if i else ''}", dirs_exist_ok=True)
-        pooled += clip["projection"]
+        shutil.copytree(tokenizer, f"{out}/{tokenizer_folder}", dirs_exist_ok=True)
+    pooled = sum(clip["projection"] for clip in SD3_CLIP)
     export_t5(out, "text_encoder_3", SEED + 2, vocab, SD3_T5_DIM)
     save_t5_tokenizer(f"{out}/tokenizer_3", vocab, 256)
 
@@ -572,8 +597,14 @@ def image_ids(rows: int, cols: int):
 
 def write_flux(out: str, vocab):
     text = build_clip(SEED + 10, clip_vocab_size(CLIP_TOKENIZER), FLUX_CLIP_DIM)
-    export(text, (torch.arange(CLIP_LENGTH)[None],), f"{out}/text_encoder/model.onnx", ["input_ids"], ["last_hidden_state", "pooler_output"],
-           {"input_ids": TEXT_AXES, "last_hidden_state": TEXT_AXES, "pooler_output": {0: "batch_size"}})
+    export(
+        text,
+        (torch.arange(CLIP_LENGTH)[None],),
+        f"{out}/text_encoder/model.onnx",
+        ["input_ids"],
+        ["last_hidden_state", "pooler_output"],
+        {"input_ids": TEXT_AXES, "last_hidden_state": TEXT_AXES, "pooler_output": {0: "batch_size"}},
+    )
     write_json(f"{out}/text_encoder/config.json", clip_config(text, "CLIPTextModel"))
     shutil.copytree(CLIP_TOKENIZER, f"{out}/tokenizer", dirs_exist_ok=True)
     export_t5(out, "text_encoder_2", SEED + 11, vocab, FLUX_T5_DIM)
