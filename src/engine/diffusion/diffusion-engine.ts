@@ -1,7 +1,8 @@
-// The local Stable Diffusion engine: txt2img, img2img, inpaint, style transfer, multi-image
+// The local diffusion engine: txt2img, img2img, inpaint, style transfer, multi-image
 // blending and outpainting on ONNX models from the catalog. Each operation is prepared here
 // (inputs fitted to the model's grid, style templates applied, latents blended, canvases
-// extended) and then runs through the one denoising pipeline.
+// extended) and then runs through the model family's pipeline: the UNet one (pipeline.ts)
+// or the flow-matching one (flow/flow-pipeline.ts).
 
 import { freemem } from 'node:os';
 import { DarkroomError } from '../../domain/errors.js';
@@ -75,10 +76,9 @@ export class DiffusionEngine implements Engine {
         throw new DarkroomError('invalid_parameter', `Expected at most ${most} steps with the lcm scheduler${at}, got ${spec.steps}`);
       }
     }
-    const style = 'style' in spec && spec.style !== undefined ? stylePreset(spec.style) : undefined;
-    if ('style' in spec && spec.style !== undefined && !style) {
-      throw new DarkroomError('invalid_parameter', `Unknown style "${spec.style}" (see GET /api/v1/styles)`);
-    }
+    const styleName = 'style' in spec ? spec.style : undefined;
+    const style = styleName === undefined ? undefined : stylePreset(styleName);
+    if (styleName !== undefined && !style) throw new DarkroomError('invalid_parameter', `Unknown style "${styleName}" (see GET /api/v1/styles)`);
     const prompts = style ? applyStyle(style, spec.prompt, spec.negative_prompt) : { prompt: spec.prompt, negative: spec.negative_prompt };
     pipeline.checkPrompts(prompts.prompt, prompts.negative, spec.guidance);
     // An edit's unasked side follows its image, unknown here: the asked one stands in (run() checks the real size).
@@ -123,7 +123,6 @@ export class DiffusionEngine implements Engine {
     return warnings;
   }
 
-  /** The model's family, the size it was trained at, the grid its sizes must fit, what it recommends, and prompts it draws well. */
   /** The model's family, what it can do, the size it was trained at, the grid its sizes must fit, what it recommends, and prompts it draws well. */
   async describe(model: ModelEntry) {
     const { config } = await this.pipeline(model);

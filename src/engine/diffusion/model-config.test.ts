@@ -80,4 +80,10 @@ describe('readModelConfig', () => {
     await rm(join(root, 'unet', 'model.onnx'));
     await expect(readModelConfig(root)).rejects.toMatchObject({ code: 'model_invalid', message: expect.stringContaining(join('unet', 'model.onnx')) });
   });
+
+  it('refuses a transformer folder whose pipeline class it does not know, naming the ones it does', async () => {
+    const root = await modelFolder({ index: { _class_name: 'HunyuanDiTPipeline' } });
+    await mkdir(join(root, 'transformer'));
+    await expect(readModelConfig(root)).rejects.toMatchObject({ code: 'model_invalid', message: expect.stringContaining('ZImagePipeline, StableDiffusion3Pipeline or FluxPipeline') });
+  });
 });

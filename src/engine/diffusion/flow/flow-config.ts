@@ -40,7 +40,7 @@ export interface FlowModelConfig extends ModelConfigBase {
   sigmaSpacing: SigmaSpacing;
   /** The transformer's latent patches are patchSize x patchSize cells. */
   patchSize: number;
-  /** The most prompt tokens the text encoder reads (the chat template's included). */
+  /** Z-Image: the most prompt tokens its text encoder reads, the chat template's included (SD3 and Flux pad T5 to their own lengths). */
   maxSequenceLength: number;
   memory: FlowMemoryShape;
 }
