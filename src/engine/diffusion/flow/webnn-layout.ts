@@ -36,39 +36,28 @@ export interface ProbedVae {
   vaeScaleFactor: number;
 }
 
-async function runOnce(path: string, feeds: Record<string, ort.Tensor>): Promise<ort.Tensor> {
+/** Opens a graph once, runs it on `data` shaped `dims` in its first input's dtype, and closes it. */
+async function runOnce(path: string, data: number[], dims: number[]): Promise<{ values: Float32Array; dims: readonly number[] }> {
   const session = await ort.InferenceSession.create(path);
   try {
-    const out = await session.run(feeds);
-    return out[session.outputNames[0]!]!;
+    const type = (session.inputMetadata[0] as { type?: ort.Tensor.Type }).type;
+    const input = type === 'float16' ? new ort.Tensor('float16', encodeHalf(data), dims) : new ort.Tensor('float32', Float32Array.from(data), dims);
+    const out = (await session.run({ [session.inputNames[0]!]: input }))[session.outputNames[0]!]!;
+    return { values: out.type === 'float16' ? decodeHalf(out.data as Uint16Array) : (out.data as Float32Array), dims: out.dims };
   } finally {
     await session.release();
   }
 }
 
-function tensor(type: ort.Tensor.Type | undefined, data: number[], dims: number[]): ort.Tensor {
-  return type === 'float16' ? new ort.Tensor('float16', encodeHalf(data), dims) : new ort.Tensor('float32', Float32Array.from(data), dims);
-}
-
-function floats(t: ort.Tensor): Float32Array {
-  return t.type === 'float16' ? decodeHalf(t.data as Uint16Array) : (t.data as Float32Array);
-}
-
 /** Reads the VAE's numbers from the export's graphs: f(0) = shift, f(1) - f(0) = 1 / scale; the decoder's output side over its input's. */
 export async function probeWebnnVae(preProcess: string, decoder: string, channels: number): Promise<ProbedVae> {
   try {
-    const pre = await ort.InferenceSession.create(preProcess);
-    const [input, type] = [pre.inputNames[0]!, (pre.inputMetadata[0] as { type?: ort.Tensor.Type }).type];
-    await pre.release();
     // One latent column of zeros and one of ones, [1, C, 1, 2].
     const probe = Array.from({ length: channels * 2 }, (_, i) => i % 2);
-    const out = floats(await runOnce(preProcess, { [input]: tensor(type, probe, [1, channels, 1, 2]) }));
-    const shiftFactor = out[0]!;
-    const scalingFactor = 1 / (out[1]! - out[0]!);
-    const dec = await ort.InferenceSession.create(decoder);
-    const [decInput, decType] = [dec.inputNames[0]!, (dec.inputMetadata[0] as { type?: ort.Tensor.Type }).type];
-    await dec.release();
-    const pixels = await runOnce(decoder, { [decInput]: tensor(decType, new Array(channels * 4).fill(0), [1, channels, 2, 2]) });
+    const { values } = await runOnce(preProcess, probe, [1, channels, 1, 2]);
+    const shiftFactor = values[0]!;
+    const scalingFactor = 1 / (values[1]! - values[0]!);
+    const pixels = await runOnce(decoder, new Array<number>(channels * 4).fill(0), [1, channels, 2, 2]);
     return { scalingFactor, shiftFactor, vaeScaleFactor: pixels.dims[pixels.dims.length - 1]! / 2 };
   } catch (error) {
     throw new DarkroomError('model_invalid', `The VAE graphs of ${preProcess.split(/[\\/]/).slice(-3, -2)[0]} cannot be read: ${(error as Error).message.split('\n')[0]}`, { cause: error });
